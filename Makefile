@@ -1,0 +1,86 @@
+# hwcloud.sms — one entry point for users, developers and CI.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath .)
+VENV        := $(ROOT)/.venv
+LEGACY_VENV := $(ROOT)/.venv-legacy
+PY          := $(VENV)/bin/python
+BIN         := $(VENV)/bin
+TMP         := $(ROOT)/.tmp
+COLLECTIONS := $(TMP)/collections
+COLL_LINK   := $(COLLECTIONS)/ansible_collections/hwcloud/sms
+SANITY_DIR  := $(TMP)/sanity/ansible_collections/hwcloud/sms
+PYTHON3     ?= python3
+APT_PACKAGES := lvm2 btrfs-progs xfsprogs gdisk parted dosfstools rsync debootstrap iproute2 e2fsprogs fdisk util-linux
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_HOME := $(TMP)/ansible-home
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.stamp: requirements/controller.txt
+	$(PYTHON3) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -r requirements/controller.txt
+	touch $@
+
+$(LEGACY_VENV)/.stamp: requirements/legacy.txt
+	$(PYTHON3) -m venv $(LEGACY_VENV)
+	$(LEGACY_VENV)/bin/pip install -q -r requirements/legacy.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.stamp $(LEGACY_VENV)/.stamp $(COLL_LINK)  ## create the virtualenvs from pinned requirements
+
+$(COLL_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(ROOT) $@
+
+.PHONY: system-deps
+system-deps:  ## install the Debian packages the tests need (root only, when missing)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not root or no apt-get: missing $$missing (tests that need them will skip)"; fi; \
+	fi
+
+.PHONY: unit
+unit: venv  ## unit tests (pytest)
+	$(PY) -m pytest tests/unit -q -n 2
+
+.PHONY: integration
+integration: venv system-deps  ## integration tests: real devices, emulator, ansible-playbook
+	$(PY) -m pytest tests/integration -q
+
+.PHONY: sanity
+sanity: venv  ## ansible-test sanity (local venv, no Docker)
+	rm -rf $(TMP)/sanity && mkdir -p $(SANITY_DIR)
+	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
+	cd $(SANITY_DIR) && git init -q && git add -A && \
+	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no --exclude extensions/ -v
+
+.PHONY: lint
+lint: venv  ## ansible-lint --profile production
+	$(BIN)/ansible-lint --profile production
+
+.PHONY: test
+test: venv system-deps  ## every suite: sanity, lint, unit, integration, molecule
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest tests -q -n 2 -p no:cacheprovider
+
+.PHONY: build
+build: venv  ## build the collection artifact
+	$(BIN)/ansible-galaxy collection build --force --output-path $(TMP)/dist
+
+.PHONY: clean
+clean:  ## remove virtualenvs and temporary files
+	rm -rf $(VENV) $(LEGACY_VENV) $(TMP)

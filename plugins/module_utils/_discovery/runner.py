@@ -1,0 +1,241 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hwcloud.sms contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Acquisition layer of the discovery: bounded commands, file reads and statvfs.
+
+This module util is PRIVATE to the hwcloud.sms collection. It runs on the target and uses the
+standard library only (Python 2.7 and 3.6+). Nothing here parses: it only fetches text and
+numbers, each call bounded in time, and records what happened in a DiscoveryContext.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+import signal
+import subprocess
+import threading
+import time
+
+SEARCH_PATH = ('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin')
+C_LOCALE_ENV = {'LC_ALL': 'C', 'LANG': 'C', 'LANGUAGE': 'C'}
+
+
+class DiscoveryTimeout(Exception):
+    """A command or statvfs did not finish within its deadline and on_timeout is 'error'."""
+
+
+class CommandResult(object):
+    """Outcome of one external command."""
+
+    __slots__ = ('argv', 'rc', 'stdout', 'stderr', 'timed_out', 'missing', 'seconds')
+
+    def __init__(self, argv, rc=None, stdout='', stderr='', timed_out=False, missing=False, seconds=0.0):
+        self.argv = argv
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timed_out = timed_out
+        self.missing = missing
+        self.seconds = seconds
+
+    @property
+    def ok(self):
+        return self.rc == 0 and not self.timed_out and not self.missing
+
+
+def _to_text(data):
+    if data is None:
+        return ''
+    if isinstance(data, bytes):
+        return data.decode('utf-8', 'surrogateescape' if str is not bytes else 'replace')
+    return data
+
+
+def find_binary(name, extra_paths=SEARCH_PATH):
+    """Return the absolute path of an executable, searching PATH and the sbin directories."""
+    paths = os.environ.get('PATH', '').split(os.pathsep) + list(extra_paths)
+    seen = set()
+    for directory in paths:
+        if not directory or directory in seen:
+            continue
+        seen.add(directory)
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+class DiscoveryContext(object):
+    """Shared state of one discovery run: limits, warnings, provenance and the probes.
+
+    ``timeout`` bounds every command and every statvfs (seconds). ``on_timeout`` is ``warn``
+    (warning, partial data), ``error`` (raise DiscoveryTimeout) or ``ignore`` (partial data only).
+    ``root`` prefixes every file path read (tests point it at a captured tree; default ``/``).
+    """
+
+    def __init__(self, timeout=10.0, on_timeout='warn', root='/'):
+        self.timeout = float(timeout)
+        self.on_timeout = on_timeout
+        self.root = root
+        self.warnings = []
+        self.sources = []
+        self._binaries = {}
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def warn(self, message):
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _record(self, source):
+        if source not in self.sources:
+            self.sources.append(source)
+
+    def timed_out(self, what):
+        """Apply the on_timeout policy to something that ran out of time."""
+        message = '%s did not finish within %s seconds' % (what, self.timeout)
+        if self.on_timeout == 'error':
+            raise DiscoveryTimeout(message)
+        if self.on_timeout == 'warn':
+            self.warn(message)
+
+    # -- files -------------------------------------------------------------------------------
+    def path(self, path):
+        if self.root in ('/', '', None):
+            return path
+        return os.path.join(self.root, path.lstrip('/'))
+
+    def read(self, path, default=None):
+        """Read a text file (sysfs, procfs, /etc); None or ``default`` when unreadable.
+
+        Opened non-blocking so that a FIFO or an odd device node cannot hang the read.
+        """
+        full = self.path(path)
+        try:
+            fd = os.open(full, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0))
+        except (IOError, OSError):
+            return default
+        chunks = []
+        try:
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except (IOError, OSError) as exc:
+                    if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                        break
+                    return default
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        self._record(path)
+        return _to_text(b''.join(chunks))
+
+    def read_stripped(self, path, default=None):
+        value = self.read(path)
+        if value is None:
+            return default
+        return value.strip()
+
+    def listdir(self, path):
+        try:
+            return sorted(os.listdir(self.path(path)))
+        except (IOError, OSError):
+            return []
+
+    def exists(self, path):
+        return os.path.exists(self.path(path))
+
+    def isdir(self, path):
+        return os.path.isdir(self.path(path))
+
+    def realpath(self, path):
+        return os.path.realpath(self.path(path))
+
+    def readlink(self, path):
+        try:
+            return os.readlink(self.path(path))
+        except (IOError, OSError):
+            return None
+
+    # -- commands ----------------------------------------------------------------------------
+    def which(self, name):
+        if name not in self._binaries:
+            self._binaries[name] = find_binary(name)
+        return self._binaries[name]
+
+    def run(self, argv, timeout=None, stdin_data=None):
+        """Run ``argv`` (argv[0] is looked up) in the C locale, killed after ``timeout`` seconds.
+
+        Never raises for a missing binary or a failure; raises DiscoveryTimeout only under
+        on_timeout=error.
+        """
+        binary = self.which(argv[0]) if not os.path.isabs(argv[0]) else argv[0]
+        if binary is None:
+            return CommandResult(argv, missing=True)
+        deadline = self.timeout if timeout is None else float(timeout)
+        env = dict(os.environ)
+        env.update(C_LOCALE_ENV)
+        started = time.time()
+        try:
+            proc = subprocess.Popen(
+                [binary] + list(argv[1:]),
+                stdin=subprocess.PIPE if stdin_data is not None else open(os.devnull, 'rb'),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                close_fds=True,
+                preexec_fn=os.setsid,
+            )
+        except (IOError, OSError) as exc:
+            return CommandResult(argv, rc=None, stderr=str(exc), missing=exc.errno == errno.ENOENT)
+        killed = []
+
+        def _kill():
+            killed.append(True)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+        timer = threading.Timer(deadline, _kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            out, err = proc.communicate(stdin_data.encode('utf-8') if stdin_data is not None else None)
+        finally:
+            timer.cancel()
+        self._record(' '.join(argv[:3]) if len(argv) > 1 else argv[0])
+        result = CommandResult(argv, rc=proc.returncode, stdout=_to_text(out), stderr=_to_text(err),
+                               timed_out=bool(killed), seconds=time.time() - started)
+        if result.timed_out:
+            self.timed_out('command %r' % ' '.join(argv))
+        return result
+
+    # -- statvfs -----------------------------------------------------------------------------
+    def statvfs(self, path, timeout=None):
+        """statvfs ``path`` in a daemon thread; None when it fails or runs out of time.
+
+        A statvfs on a dead hard NFS mount blocks in the kernel and cannot be interrupted, so the
+        thread is abandoned (it is a daemon and does not keep the module alive).
+        """
+        deadline = self.timeout if timeout is None else float(timeout)
+        box = {}
+
+        def _stat():
+            try:
+                box['value'] = os.statvfs(self.path(path))
+            except (IOError, OSError) as exc:
+                box['error'] = exc
+
+        worker = threading.Thread(target=_stat, name='statvfs %s' % path)
+        worker.daemon = True
+        worker.start()
+        worker.join(deadline)
+        if worker.is_alive():
+            self.timed_out('statvfs of %s' % path)
+            return None
+        return box.get('value')
