@@ -64,8 +64,11 @@ integration: venv system-deps  ## integration tests: real devices, emulator, ans
 sanity: venv  ## ansible-test sanity (local venv, no Docker)
 	rm -rf $(TMP)/sanity && mkdir -p $(SANITY_DIR)
 	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
+	mkdir -p $(HOME)/.ansible/test/cache
+	v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | grep -o '[0-9.]*[0-9]'); \
+	  cp tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${v//./_}.py
 	cd $(SANITY_DIR) && git init -q && git add -A && \
-	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no --exclude extensions/ -v
+	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no -v
 
 .PHONY: lint
 lint: venv  ## ansible-lint --profile production
@@ -76,6 +79,15 @@ test: venv system-deps  ## every suite: sanity, lint, unit, integration, molecul
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest tests -q -n 2 -p no:cacheprovider
+
+.PHONY: demo
+demo: venv  ## discover this machine, check readiness and register it with the offline SMS emulator
+	$(PY) tools/demo.py
+
+.PHONY: bench
+bench: venv system-deps  ## benchmarks: discovery cost vs setup, fleet registration throughput
+	$(PY) tests/bench/facts.py
+	$(PY) tests/bench/fleet.py
 
 .PHONY: build
 build: venv  ## build the collection artifact
