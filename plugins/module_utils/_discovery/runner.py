@@ -12,8 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import errno
+import json
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -215,27 +218,197 @@ class DiscoveryContext(object):
             self.timed_out('command %r' % ' '.join(argv))
         return result
 
-    # -- statvfs -----------------------------------------------------------------------------
-    def statvfs(self, path, timeout=None):
-        """statvfs ``path`` in a daemon thread; None when it fails or runs out of time.
+    # -- bounded kernel calls ----------------------------------------------------------------
+    def bounded(self, what, function, timeout=None):
+        """Run ``function()`` in a daemon thread; (finished, value or None).
 
-        A statvfs on a dead hard NFS mount blocks in the kernel and cannot be interrupted, so the
-        thread is abandoned (it is a daemon and does not keep the module alive).
+        A statvfs on a dead hard NFS mount, or a read of a dead block device, blocks in the kernel
+        and cannot be interrupted, so the thread is abandoned (it is a daemon and does not keep
+        the module alive). An exception inside ``function`` counts as finished with None.
         """
         deadline = self.timeout if timeout is None else float(timeout)
         box = {}
 
-        def _stat():
+        def _call():
             try:
-                box['value'] = os.statvfs(self.path(path))
+                box['value'] = function()
             except (IOError, OSError) as exc:
                 box['error'] = exc
 
-        worker = threading.Thread(target=_stat, name='statvfs %s' % path)
+        worker = threading.Thread(target=_call, name=what)
         worker.daemon = True
         worker.start()
         worker.join(deadline)
         if worker.is_alive():
-            self.timed_out('statvfs of %s' % path)
-            return None
-        return box.get('value')
+            self.timed_out(what)
+            return False, None
+        return True, box.get('value')
+
+    def statvfs(self, path, timeout=None):
+        """statvfs ``path`` in a daemon thread; None when it fails or runs out of time."""
+        return self.statvfs_status(path, timeout)[1]
+
+    def statvfs_status(self, path, timeout=None):
+        """Like statvfs, but says why there is no result: (``ok``/``timeout``/``error``, value)."""
+        finished, value = self.bounded('statvfs of %s' % path, lambda: os.statvfs(self.path(path)), timeout)
+        if not finished:
+            return 'timeout', None
+        return ('ok' if value is not None else 'error'), value
+
+    def read_bytes(self, path, offset, length, timeout=None):
+        """Read ``length`` bytes at ``offset`` of a file or block device; None when unreadable.
+
+        Used for partition tables and file-system superblocks (root only for block devices).
+        Returns fewer bytes when the file is shorter. Bounded like statvfs.
+        """
+        full = self.path(path)
+
+        def _read():
+            fd = os.open(full, os.O_RDONLY)
+            try:
+                os.lseek(fd, offset, os.SEEK_SET)
+                chunks = []
+                remaining = length
+                while remaining > 0:
+                    chunk = os.read(fd, remaining)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    remaining -= len(chunk)
+                return b''.join(chunks)
+            finally:
+                os.close(fd)
+
+        data = self.bounded('read of %s' % path, _read, timeout)[1]
+        if data is not None:
+            self._record(path)
+        return data
+
+    # -- batches in a helper process -----------------------------------------------------------
+    def bounded_batch(self, describe, function, items, timeout=None):
+        """``function(item)`` for each item, in a forked helper process, each bounded by ``timeout``.
+
+        Returns ``[(status, value)]`` in item order, status ``ok``, ``error`` (an exception) or
+        ``timeout``; ``value`` must be JSON-serialisable. Why a process and not a thread: a statfs
+        on a FUSE mount whose daemon hangs (or a read of a dead device) sleeps uninterruptibly;
+        a thread stuck like that keeps the module's stdout open, so the process never ends and
+        Ansible waits for ever. The helper closes every descriptor but its result pipe, so a stuck
+        helper costs an orphan, not a hang. After a timeout the helper is killed (if it can be)
+        and a new one takes the remaining items: one process per batch plus one per timeout.
+        ``describe(item)`` names the item in the timeout warning.
+        """
+        deadline = self.timeout if timeout is None else float(timeout)
+        results = []
+        pending = list(items)
+        while pending:
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the helper process
+                _run_batch_child(function, pending, read_fd, write_fd)
+            os.close(write_fd)
+            answered, stalled = _read_batch_answers(read_fd, len(pending), deadline)
+            os.close(read_fd)
+            results.extend(answered)
+            if not stalled:
+                _reap(pid, wait=True)
+                pending = pending[len(answered):]
+                continue
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _reap(pid, wait=False)
+            stuck = pending[len(answered)]
+            results.append(('timeout', None))
+            pending = pending[len(answered) + 1:]
+            self.timed_out(describe(stuck))
+        return results
+
+    def statvfs_many(self, paths, timeout=None):
+        """statvfs of each path in one helper process: ``[(status, 10-tuple or None)]``.
+
+        The tuple is ``(f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_favail,
+        f_flag, f_namemax)``; status ``ok``, ``error`` or ``timeout`` (see bounded_batch).
+        """
+        results = self.bounded_batch(lambda path: 'statvfs of %s' % path,
+                                     lambda path: list(os.statvfs(self.path(path))[:10]), paths, timeout)
+        return [(status, tuple(value) if value is not None else None) for status, value in results]
+
+    def read_bytes_many(self, requests, timeout=None):
+        """``[(path, offset, length)]`` -> bytes (or None when unreadable) each, in one helper process."""
+        def _read(request):
+            path, offset, length = request
+            fd = os.open(self.path(path), os.O_RDONLY)
+            try:
+                os.lseek(fd, offset, os.SEEK_SET)
+                chunks = []
+                while length > 0:
+                    chunk = os.read(fd, length)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    length -= len(chunk)
+            finally:
+                os.close(fd)
+            return base64.b64encode(b''.join(chunks)).decode('ascii')
+
+        results = self.bounded_batch(lambda request: 'read of %s' % request[0], _read, requests, timeout)
+        for (path, _offset, _length), (status, _value) in zip(requests, results):
+            if status == 'ok':
+                self._record(path)
+        return [base64.b64decode(value) if status == 'ok' else None for status, value in results]
+
+
+def _run_batch_child(function, items, read_fd, write_fd):
+    """Helper process of bounded_batch: one JSON line per item on ``write_fd``, then exit."""
+    try:
+        os.close(read_fd)
+        try:
+            open_fds = [int(fd) for fd in os.listdir('/proc/self/fd')]
+        except (IOError, OSError):
+            open_fds = range(256)
+        for fd in open_fds:
+            if fd != write_fd:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        for item in items:
+            try:
+                line = json.dumps(['ok', function(item)])
+            except Exception:  # pylint: disable=broad-except  # reported as an error, never raised
+                line = json.dumps(['error', None])
+            os.write(write_fd, (line + '\n').encode('ascii'))
+    finally:
+        os._exit(0)
+
+
+def _read_batch_answers(read_fd, count, deadline):
+    """(answers, stalled): ``(status, value)`` lines from a helper until ``count`` answers, the
+    helper's end (the item it was on counts as an error) or an answer late by ``deadline``."""
+    answers = []
+    buffered = b''
+    waited_since = time.time()
+    while len(answers) < count:
+        if b'\n' in buffered:
+            line, buffered = buffered.split(b'\n', 1)
+            status, value = json.loads(line.decode('ascii'))
+            answers.append((status, value))
+            waited_since = time.time()
+            continue
+        remaining = deadline - (time.time() - waited_since)
+        if remaining <= 0 or not select.select([read_fd], [], [], remaining)[0]:
+            return answers, True
+        chunk = os.read(read_fd, 65536)
+        if not chunk:  # the helper died: the current item failed, the rest go to a new helper
+            answers.append(('error', None))
+            break
+        buffered += chunk
+    return answers, False
+
+
+def _reap(pid, wait):
+    try:
+        os.waitpid(pid, 0 if wait else os.WNOHANG)
+    except OSError:
+        pass
