@@ -492,7 +492,9 @@ ansible_facts:
               elements: dict
               returned: success
             lvm:
-              description: C(available) (bool), C(pvs), C(vgs) and C(lvs) (keyed by C(vg/lv) in their C(key)), sizes in bytes.
+              description: >-
+                C(available) (bool), C(pvs), C(vgs) and C(lvs), sizes in bytes. LVs are keyed by C(vg/lv) in their C(key) and
+                carry their own C(lv_uuid) and C(vg_uuid); their C(uuid) is the file-system UUID, as on partitions.
               type: dict
               returned: success
             btrfs:
@@ -508,7 +510,9 @@ ansible_facts:
               elements: dict
               returned: success
             raw_devices:
-              description: Device paths with no partition table, file system, holders, mount, swap or PV.
+              description: >-
+                Device paths with no partition table, file system, holders, mount, swap or PV; C(null) when that could
+                not be decided (devices unreadable, for example without root).
               type: list
               elements: str
               returned: success

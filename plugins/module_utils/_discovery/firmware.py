@@ -171,7 +171,7 @@ def detect_boot_loader(ctx):
                  'can only be read as root')
         return decision
     disks = ['/dev/' + disk for disk in boot_disks(ctx)]
-    markers['mbr'] = [(disk, ctx.read_bytes(disk, 0, MBR_SIZE)) for disk in disks]
+    markers['mbr'] = list(zip(disks, ctx.read_bytes_many([(disk, 0, MBR_SIZE) for disk in disks])))
     decision = decide_boot_loader(markers)
     if decision['name'] is None:
         ctx.warn('firmware: boot loader unknown: no configuration file found and the boot disk '

@@ -24,6 +24,8 @@ import time
 
 SEARCH_PATH = ('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin')
 C_LOCALE_ENV = {'LC_ALL': 'C', 'LANG': 'C', 'LANGUAGE': 'C'}
+# How long a killed command gets to close its pipes before it is abandoned.
+KILL_GRACE_SECONDS = 2.0
 
 
 class DiscoveryTimeout(Exception):
@@ -204,16 +206,27 @@ class DiscoveryContext(object):
             except OSError:
                 pass
 
+        # communicate() runs in a daemon thread: a command stuck in uninterruptible I/O (a dead
+        # disk) survives SIGKILL and keeps its pipes open, and must not hold the module with it.
+        box = {}
+
+        def _communicate():
+            box['out'], box['err'] = proc.communicate(stdin_data.encode('utf-8') if stdin_data is not None else None)
+
         timer = threading.Timer(deadline, _kill)
         timer.daemon = True
         timer.start()
-        try:
-            out, err = proc.communicate(stdin_data.encode('utf-8') if stdin_data is not None else None)
-        finally:
-            timer.cancel()
-        self._record(' '.join(argv[:3]) if len(argv) > 1 else argv[0])
-        result = CommandResult(argv, rc=proc.returncode, stdout=_to_text(out), stderr=_to_text(err),
-                               timed_out=bool(killed), seconds=time.time() - started)
+        worker = threading.Thread(target=_communicate, name='run %s' % argv[0])
+        worker.daemon = True
+        worker.start()
+        worker.join(deadline + KILL_GRACE_SECONDS)
+        timer.cancel()
+        if worker.is_alive():
+            _kill()
+        self._record(' '.join(argv))
+        result = CommandResult(argv, rc=proc.returncode, stdout=_to_text(box.get('out')),
+                               stderr=_to_text(box.get('err')), timed_out=bool(killed),
+                               seconds=time.time() - started)
         if result.timed_out:
             self.timed_out('command %r' % ' '.join(argv))
         return result
@@ -262,24 +275,7 @@ class DiscoveryContext(object):
         Returns fewer bytes when the file is shorter. Bounded like statvfs.
         """
         full = self.path(path)
-
-        def _read():
-            fd = os.open(full, os.O_RDONLY)
-            try:
-                os.lseek(fd, offset, os.SEEK_SET)
-                chunks = []
-                remaining = length
-                while remaining > 0:
-                    chunk = os.read(fd, remaining)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    remaining -= len(chunk)
-                return b''.join(chunks)
-            finally:
-                os.close(fd)
-
-        data = self.bounded('read of %s' % path, _read, timeout)[1]
+        data = self.bounded('read of %s' % path, lambda: _read_region(full, offset, length), timeout)[1]
         if data is not None:
             self._record(path)
         return data
@@ -338,25 +334,30 @@ class DiscoveryContext(object):
         """``[(path, offset, length)]`` -> bytes (or None when unreadable) each, in one helper process."""
         def _read(request):
             path, offset, length = request
-            fd = os.open(self.path(path), os.O_RDONLY)
-            try:
-                os.lseek(fd, offset, os.SEEK_SET)
-                chunks = []
-                while length > 0:
-                    chunk = os.read(fd, length)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    length -= len(chunk)
-            finally:
-                os.close(fd)
-            return base64.b64encode(b''.join(chunks)).decode('ascii')
+            return base64.b64encode(_read_region(self.path(path), offset, length)).decode('ascii')
 
         results = self.bounded_batch(lambda request: 'read of %s' % request[0], _read, requests, timeout)
         for (path, _offset, _length), (status, _value) in zip(requests, results):
             if status == 'ok':
                 self._record(path)
         return [base64.b64decode(value) if status == 'ok' else None for status, value in results]
+
+
+def _read_region(path, offset, length):
+    """Read up to ``length`` bytes at ``offset`` of a file or block device (fewer at its end)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.lseek(fd, offset, os.SEEK_SET)
+        chunks = []
+        while length > 0:
+            chunk = os.read(fd, length)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            length -= len(chunk)
+        return b''.join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _run_batch_child(function, items, read_fd, write_fd):
