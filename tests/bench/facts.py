@@ -61,7 +61,7 @@ def measure(runs: int) -> dict[str, float]:
     samples: dict[str, list[float]] = {name: [] for name in MODULES}
     for name in MODULES:  # warm-up: page cache, pyc files
         time_module(name)
-    for _ in range(runs):
+    for _run in range(runs):
         for name in MODULES:
             samples[name].append(time_module(name))
     return {name: statistics.median(values) for name, values in samples.items()}
