@@ -107,7 +107,7 @@ def test_every_interface_is_listed_with_its_kind(namespace, collected):
     assert (interfaces['v6only']['mtu'], interfaces['vethA']['mtu'], interfaces['lo']['mtu']) == (9000, 1500, 65536)
     assert interfaces['vethA']['state'] == 'up' and interfaces['lo']['mac'] is None
     assert collected['warnings'] == []
-    assert 'ip -o addr' in collected['sources']
+    assert 'ip -o addr show' in collected['sources']
 
 
 def test_addresses(namespace, collected):
