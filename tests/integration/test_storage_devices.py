@@ -215,6 +215,10 @@ def test_collector_process_count(lab):
             self.ran.append(argv)
             return DiscoveryContext.run(self, argv, timeout, stdin_data)
 
+        def run_many(self, argvs, timeout=None):
+            self.ran.extend(argvs)
+            return DiscoveryContext.run_many(self, argvs, timeout)
+
     ctx = Counting(timeout=20)
     mine = [os.path.basename(d) for d in lab['lab'].loops]
     others = [n for n in os.listdir('/sys/block') if n not in mine]

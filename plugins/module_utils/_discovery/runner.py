@@ -59,6 +59,27 @@ def _to_text(data):
     return data
 
 
+class _Job(object):
+    """A command started by DiscoveryContext._start and not yet finished."""
+
+    def __init__(self, argv, proc=None, deadline=0.0, result=None):
+        self.argv = argv
+        self.proc = proc
+        self.deadline = deadline
+        self.result = result
+        self.started = time.time()
+        self.killed = False
+        self.out = self.err = None
+        self.timer = self.worker = None
+
+    def kill(self):
+        self.killed = True
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def find_binary(name, extra_paths=SEARCH_PATH):
     """Return the absolute path of an executable, searching PATH and the sbin directories."""
     paths = os.environ.get('PATH', '').split(os.pathsep) + list(extra_paths)
@@ -178,57 +199,63 @@ class DiscoveryContext(object):
         Never raises for a missing binary or a failure; raises DiscoveryTimeout only under
         on_timeout=error.
         """
+        return self._finish(self._start(argv, timeout, stdin_data))
+
+    def run_many(self, argvs, timeout=None):
+        """Run independent commands side by side; their results in the same order."""
+        return [self._finish(job) for job in [self._start(argv, timeout) for argv in argvs]]
+
+    def _start(self, argv, timeout=None, stdin_data=None):
+        """Spawn one command; its pipes are drained by a daemon thread and a timer kills it."""
         binary = self.which(argv[0]) if not os.path.isabs(argv[0]) else argv[0]
         if binary is None:
-            return CommandResult(argv, missing=True)
+            return _Job(argv, result=CommandResult(argv, missing=True))
         deadline = self.timeout if timeout is None else float(timeout)
         env = dict(os.environ)
         env.update(C_LOCALE_ENV)
-        started = time.time()
         try:
-            proc = subprocess.Popen(
-                [binary] + list(argv[1:]),
-                stdin=subprocess.PIPE if stdin_data is not None else open(os.devnull, 'rb'),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                close_fds=True,
-                preexec_fn=os.setsid,
-            )
+            with open(os.devnull, 'rb') as devnull:
+                proc = subprocess.Popen(
+                    [binary] + list(argv[1:]),
+                    stdin=subprocess.PIPE if stdin_data is not None else devnull,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                    close_fds=True,
+                    preexec_fn=os.setsid,
+                )
         except (IOError, OSError) as exc:
-            return CommandResult(argv, rc=None, stderr=str(exc), missing=exc.errno == errno.ENOENT)
-        killed = []
-
-        def _kill():
-            killed.append(True)
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-
+            return _Job(argv, result=CommandResult(argv, rc=None, stderr=str(exc),
+                                                   missing=exc.errno == errno.ENOENT))
+        job = _Job(argv, proc=proc, deadline=deadline)
         # communicate() runs in a daemon thread: a command stuck in uninterruptible I/O (a dead
         # disk) survives SIGKILL and keeps its pipes open, and must not hold the module with it.
-        box = {}
 
         def _communicate():
-            box['out'], box['err'] = proc.communicate(stdin_data.encode('utf-8') if stdin_data is not None else None)
+            job.out, job.err = proc.communicate(stdin_data.encode('utf-8') if stdin_data is not None else None)
 
-        timer = threading.Timer(deadline, _kill)
-        timer.daemon = True
-        timer.start()
-        worker = threading.Thread(target=_communicate, name='run %s' % argv[0])
-        worker.daemon = True
-        worker.start()
-        worker.join(deadline + KILL_GRACE_SECONDS)
-        timer.cancel()
-        if worker.is_alive():
-            _kill()
-        self._record(' '.join(argv))
-        result = CommandResult(argv, rc=proc.returncode, stdout=_to_text(box.get('out')),
-                               stderr=_to_text(box.get('err')), timed_out=bool(killed),
-                               seconds=time.time() - started)
+        job.timer = threading.Timer(deadline, job.kill)
+        job.timer.daemon = True
+        job.timer.start()
+        job.worker = threading.Thread(target=_communicate, name='run %s' % argv[0])
+        job.worker.daemon = True
+        job.worker.start()
+        return job
+
+    def _finish(self, job):
+        """Wait for a started command (bounded) and account for it."""
+        if job.result is not None:
+            return job.result
+        job.worker.join(max(0.0, job.started + job.deadline - time.time()) + KILL_GRACE_SECONDS)
+        job.timer.cancel()
+        if job.worker.is_alive():
+            job.kill()
+        self._record(' '.join(job.argv))
+        result = CommandResult(job.argv, rc=job.proc.returncode, stdout=_to_text(job.out),
+                               stderr=_to_text(job.err), timed_out=job.killed,
+                               seconds=time.time() - job.started)
         if result.timed_out:
-            self.timed_out('command %r' % ' '.join(argv))
+            self.timed_out('command %r' % ' '.join(job.argv))
         return result
 
     # -- bounded kernel calls ----------------------------------------------------------------

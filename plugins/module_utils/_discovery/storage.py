@@ -408,8 +408,8 @@ class _Collector(object):
                 self.ctx.warn('LVM is in use but the lvm command is not installed: no LVM facts')
             return facts
         reports = {}
-        for kind, argv in lvm.REPORTS:
-            result = self.ctx.run(argv)
+        results = self.ctx.run_many([argv for _kind, argv in lvm.REPORTS])
+        for (kind, _argv), result in zip(lvm.REPORTS, results):
             if not result.ok:
                 self.ctx.warn('lvm %s failed (%s): no LVM facts' % (kind, _command_problem(result)))
                 return facts

@@ -77,6 +77,9 @@ class ReplayContext(DiscoveryContext):
     def realpath(self, path):
         return self.path(self.links.get('realpath', {}).get(path, path))
 
+    def run_many(self, argvs, timeout=None):
+        return [self.run(argv, timeout) for argv in argvs]
+
     def run(self, argv, timeout=None, stdin_data=None):
         self.ran.append(list(argv))
         for command in self.commands:
@@ -192,6 +195,9 @@ class RecordingContext(DiscoveryContext):
         value = DiscoveryContext.which(self, name)
         self.binaries[name] = value
         return value
+
+    def run_many(self, argvs, timeout=None):
+        return [self.run(argv, timeout) for argv in argvs]
 
     def run(self, argv, timeout=None, stdin_data=None):
         result = DiscoveryContext.run(self, argv, timeout, stdin_data)
