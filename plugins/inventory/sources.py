@@ -102,6 +102,7 @@ keyed_groups:
 groups:
   disconnected: not sms_connected
 
+---
 # waiting.sms_sources.yml: only Linux sources still waiting for a migration, cached for an hour
 plugin: hwcloud.sms.sources
 filters:
@@ -112,6 +113,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/hwcloud-sms-inventory
 cache_timeout: 3600
 
+---
 # by-ip.sms_sources.yml: one host per IP, connect as the migration user
 plugin: hwcloud.sms.sources
 hostname_from: ip
