@@ -10,47 +10,8 @@ tests/unit/plugins/module_utils/_sms/test_module.py checks that both say the sam
 from __future__ import annotations
 
 
-# Options and notes that read the same for modules and plugins (no environment variables).
-_CONNECTION_AND_NOTES = r"""  validate_certs:
-    description:
-      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM bundle of certificate authorities to trust instead of the system store, for example
-        behind a TLS-intercepting proxy. Proxies themselves come from the E(HTTPS_PROXY) and
-        E(NO_PROXY) environment variables.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for one HTTP response.
-    type: float
-    default: 30
-  retries:
-    description:
-      - How many times a request is retried after throttling (HTTP 429, C(APIGW.0308), honouring
-        C(Retry-After)), a server error (5xx) or a connection failure, with exponential backoff
-        and full jitter. Other client errors (4xx) are never retried. A registration without a
-        source id is never re-sent blindly; the source is looked up first.
-    type: int
-    default: 5
-  deadline:
-    description:
-      - Upper bound in seconds for one logical API call, retries and backoff waits included.
-    type: float
-    default: 120
-notes:
-  - Credentials are used in this order; O(auth_token); O(access_key) with O(secret_key) (every
-    request signed, plus O(security_token) for temporary credentials); O(username) with
-    O(password) and O(domain_name).
-  - SMS is a global service with one endpoint per site; the credentials must belong to the
-    project of the endpoint's region.
-requirements:
-  - requests
-"""
-
-
+# The two variants repeat the connection options word for word: ansible-test reads doc fragments
+# as string literals, so they cannot be assembled from a shared constant.
 class ModuleDocFragment:
     # Modules (hwcloud.sms.sms): environment variables are named in the descriptions, because
     # module documentation cannot use env: entries.
@@ -125,7 +86,44 @@ options:
       - Account (domain) name of O(username). If not set, the environment variable
         E(HUAWEICLOUD_DOMAIN_NAME) is used.
     type: str
-""" + _CONNECTION_AND_NOTES
+  validate_certs:
+    description:
+      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM bundle of certificate authorities to trust instead of the system store, for example
+        behind a TLS-intercepting proxy. Proxies themselves come from the E(HTTPS_PROXY) and
+        E(NO_PROXY) environment variables.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for one HTTP response.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after throttling (HTTP 429, C(APIGW.0308), honouring
+        C(Retry-After)), a server error (5xx) or a connection failure, with exponential backoff
+        and full jitter. Other client errors (4xx) are never retried. A registration without a
+        source id is never re-sent blindly; the source is looked up first.
+    type: int
+    default: 5
+  deadline:
+    description:
+      - Upper bound in seconds for one logical API call, retries and backoff waits included.
+    type: float
+    default: 120
+notes:
+  - Credentials are used in this order; O(auth_token); O(access_key) with O(secret_key) (every
+    request signed, plus O(security_token) for temporary credentials); O(username) with
+    O(password) and O(domain_name).
+  - SMS is a global service with one endpoint per site; the credentials must belong to the
+    project of the endpoint's region.
+requirements:
+  - requests
+"""
 
     # Inventory and other plugins (hwcloud.sms.sms.plugins): the same options with env: entries.
     PLUGINS = r"""
@@ -210,4 +208,41 @@ options:
     type: str
     env:
       - name: HUAWEICLOUD_DOMAIN_NAME
-""" + _CONNECTION_AND_NOTES
+  validate_certs:
+    description:
+      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM bundle of certificate authorities to trust instead of the system store, for example
+        behind a TLS-intercepting proxy. Proxies themselves come from the E(HTTPS_PROXY) and
+        E(NO_PROXY) environment variables.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for one HTTP response.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after throttling (HTTP 429, C(APIGW.0308), honouring
+        C(Retry-After)), a server error (5xx) or a connection failure, with exponential backoff
+        and full jitter. Other client errors (4xx) are never retried. A registration without a
+        source id is never re-sent blindly; the source is looked up first.
+    type: int
+    default: 5
+  deadline:
+    description:
+      - Upper bound in seconds for one logical API call, retries and backoff waits included.
+    type: float
+    default: 120
+notes:
+  - Credentials are used in this order; O(auth_token); O(access_key) with O(secret_key) (every
+    request signed, plus O(security_token) for temporary credentials); O(username) with
+    O(password) and O(domain_name).
+  - SMS is a global service with one endpoint per site; the credentials must belong to the
+    project of the endpoint's region.
+requirements:
+  - requests
+"""
