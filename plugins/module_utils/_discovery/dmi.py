@@ -9,7 +9,7 @@ and 3.6+. Values in, decisions with their evidence out; nothing here touches the
 The cloud (who runs the machine) and the hypervisor (what virtualizes it) are separate answers:
 Huawei Cloud, Alibaba, GCP and AWS Nitro run KVM, older AWS runs Xen, Azure runs Hyper-V.
 Markers come from cloud-init ds-identify, systemd ``virt.c``, Ohai, Facter and Ansible (see
-``/work/shared/reference/discovery.md`` section 7). No marker needs a network call.
+``docs/discovery.md``, platform). No marker needs a network call.
 """
 
 from __future__ import absolute_import, division, print_function
