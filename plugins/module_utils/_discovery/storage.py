@@ -64,6 +64,10 @@ def _matches(name, patterns):
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
+# How much of each end of a device must read as zeros for it to count as blank (see blank_devices).
+BLANK_REGION_BYTES = 256 * 1024
+
+
 def device_excluded(name, size_bytes, patterns):
     """Whether ``exclude_devices`` drops a device; ``nbd*`` spares connected nbd devices."""
     in_use_nbd = name.startswith('nbd') and bool(size_bytes)
@@ -214,10 +218,32 @@ class _Collector(object):
         return target if target in self.nodes else None
 
     # -- blkid -----------------------------------------------------------------------------
+    def blank_devices(self, paths):
+        """The ``paths`` whose first and last BLANK_REGION_BYTES read as zeros (root only).
+
+        Superblocks and labels sit at the start (partition tables, ext, XFS, Btrfs at 64 KiB, LVM,
+        swap, LUKS, ISO 9660, the UDF anchor at sector 256) or at the end (md 0.90/1.0, backup GPT, RAID metadata).
+        """
+        requests, owners = [], []
+        for path in paths:
+            size = self.devices.get(os.path.basename(path), {}).get('size_bytes')
+            if not size or size < 2 * BLANK_REGION_BYTES:
+                continue
+            requests += [(path, 0, BLANK_REGION_BYTES), (path, size - BLANK_REGION_BYTES, BLANK_REGION_BYTES)]
+            owners += [path, path]
+        if not requests:
+            return []
+        verdict = {}
+        for path, data in zip(owners, self.ctx.read_bytes_many(requests)):
+            zeros = data is not None and len(data) == BLANK_REGION_BYTES and not data.strip(b'\0')
+            verdict[path] = verdict.get(path, True) and zeros
+        return [path for path in paths if verdict.get(path)]
+
     def probe(self):
         """``blkid -p`` on all targets, resumed after each device it stops at (see blkid.py)."""
         pending = ['/dev/' + name for name in self.probe_targets()]
         nothing_to_probe = not pending
+        blank_checked = False
         result = None
         for _attempt in range(len(pending)):
             result = self.ctx.run(blkid.ARGV + pending)
@@ -240,6 +266,13 @@ class _Collector(object):
                     self.unprobed.update((os.path.basename(path), reason) for path in pending[stop + 1:])
                     break
             pending = pending[stop + 1:]
+            if pending and not blank_checked:
+                # Each blank device would stop blkid once more: leave out those that are provably
+                # blank (zeros where every signature blkid knows lives), in one batch of reads.
+                blank_checked = True
+                blank = set(self.blank_devices(pending))
+                self.empty.update(os.path.basename(path) for path in blank)
+                pending = [path for path in pending if path not in blank]
         self.probed = bool(self.probes or self.empty) or nothing_to_probe
         if result is not None and not self.probed and not self.unprobed:
             self.ctx.warn('blkid -p could not probe the block devices (%s): partition tables from the '
