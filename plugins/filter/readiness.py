@@ -225,22 +225,23 @@ def _boot_loader(discovery, options):
     return 'error', 'boot loader %s: SMS needs GRUB on the source (SMS.6564)' % loader
 
 
+def _flag(value, unknown, if_true, if_false):
+    """A yes/no fact: ``warn`` with ``unknown`` when it is null, else the verdict for its value."""
+    if value is None:
+        return 'warn', unknown
+    return if_true if value else if_false
+
+
 def _rsync(discovery, options):
-    has_rsync = _dig(discovery, 'system', 'has_rsync')
-    if has_rsync is None:
-        return 'warn', 'unknown whether rsync is installed'
-    if has_rsync:
-        return 'ok', 'rsync installed'
-    return 'error', 'rsync is not installed: the agent will not start (SMS.6517)'
+    return _flag(_dig(discovery, 'system', 'has_rsync'), 'unknown whether rsync is installed',
+                 ('ok', 'rsync installed'),
+                 ('error', 'rsync is not installed: the agent will not start (SMS.6517)'))
 
 
 def _paravirtualization(discovery, options):
-    para = _dig(discovery, 'platform', 'paravirtualized')
-    if para is None:
-        return 'warn', 'unknown whether the host is paravirtualized'
-    if para:
-        return 'error', 'Xen paravirtualized (PV) guest: SMS cannot migrate it'
-    return 'ok', 'not paravirtualized'
+    return _flag(_dig(discovery, 'platform', 'paravirtualized'), 'unknown whether the host is paravirtualized',
+                 ('error', 'Xen paravirtualized (PV) guest: SMS cannot migrate it'),
+                 ('ok', 'not paravirtualized'))
 
 
 def _container(discovery, options):
@@ -367,22 +368,16 @@ def _tmp_free_space(discovery, options):
 
 
 def _tmp_noexec(discovery, options):
-    noexec = _dig(discovery, 'storage', 'tmp', 'noexec')
-    if noexec is None:
-        return 'warn', 'mount options of /tmp unknown'
-    if noexec:
-        return 'error', '/tmp is mounted noexec (SMS.5102)'
-    return 'ok', '/tmp allows execution'
+    return _flag(_dig(discovery, 'storage', 'tmp', 'noexec'), 'mount options of /tmp unknown',
+                 ('error', '/tmp is mounted noexec (SMS.5102)'),
+                 ('ok', '/tmp allows execution'))
 
 
 def _locale(discovery, options):
-    utf8 = _dig(discovery, 'system', 'locale_is_utf8')
     locale = _dig(discovery, 'system', 'locale')
-    if utf8 is None:
-        return 'warn', 'system locale unknown'
-    if utf8:
-        return 'ok', 'UTF-8 locale %s' % locale
-    return 'error', 'system locale %s is not UTF-8' % locale
+    return _flag(_dig(discovery, 'system', 'locale_is_utf8'), 'system locale unknown',
+                 ('ok', 'UTF-8 locale %s' % locale),
+                 ('error', 'system locale %s is not UTF-8' % locale))
 
 
 Check = namedtuple('Check', 'name evaluate fix')
