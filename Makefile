@@ -12,7 +12,8 @@ COLLECTIONS := $(TMP)/collections
 COLL_LINK   := $(COLLECTIONS)/ansible_collections/hwcloud/sms
 SANITY_DIR  := $(TMP)/sanity/ansible_collections/hwcloud/sms
 PYTHON3     ?= python3
-APT_PACKAGES := lvm2 btrfs-progs xfsprogs gdisk parted dosfstools rsync debootstrap iproute2 e2fsprogs fdisk util-linux
+APT_PACKAGES := lvm2 btrfs-progs xfsprogs gdisk parted dosfstools rsync debootstrap iproute2 e2fsprogs fdisk util-linux \
+                shellcheck busybox-static dash ksh openssh-server chromium
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
@@ -86,8 +87,7 @@ demo: venv  ## discover this machine, check readiness and register it with the o
 
 .PHONY: bench
 bench: venv system-deps  ## benchmarks: discovery cost vs setup, fleet registration throughput
-	$(PY) tests/bench/facts.py
-	$(PY) tests/bench/fleet.py
+	for b in tests/bench/*.py; do $(PY) $$b || exit 1; done
 
 .PHONY: build
 build: venv  ## build the collection artifact
