@@ -10,7 +10,9 @@ BIN         := $(VENV)/bin
 TMP         := $(ROOT)/.tmp
 COLLECTIONS := $(TMP)/collections
 COLL_LINK   := $(COLLECTIONS)/ansible_collections/hwcloud/sms
-SANITY_DIR  := $(TMP)/sanity/ansible_collections/hwcloud/sms
+SANITY_ROOT ?= $(TMP)/sanity
+SANITY_DIR  := $(SANITY_ROOT)/ansible_collections/hwcloud/sms
+SANITY_ARGS ?=
 PYTHON3     ?= python3
 APT_PACKAGES := lvm2 btrfs-progs xfsprogs gdisk parted dosfstools rsync debootstrap iproute2 e2fsprogs fdisk util-linux \
                 shellcheck busybox-static dash ksh openssh-server chromium
@@ -63,13 +65,13 @@ integration: venv system-deps  ## integration tests: real devices, emulator, ans
 
 .PHONY: sanity
 sanity: venv  ## ansible-test sanity (local venv, no Docker)
-	rm -rf $(TMP)/sanity && mkdir -p $(SANITY_DIR)
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_DIR)
 	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
 	mkdir -p $(HOME)/.ansible/test/cache
 	v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | grep -o '[0-9.]*[0-9]'); \
 	  cp tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${v//./_}.py
 	cd $(SANITY_DIR) && git init -q && git add -A && \
-	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no -v
+	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no -v $(SANITY_ARGS)
 
 .PHONY: lint
 lint: venv  ## ansible-lint --profile production
