@@ -31,6 +31,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
+
 ARGV = ['blkid', '-p', '-o', 'export']
 OK_EXIT_CODES = (0, 2, 8)  # 2: nothing found on the last device tried, 8: ambivalent
 
@@ -64,7 +66,7 @@ def parse_export(text):
     """Map each ``DEVNAME`` to a dict of its ``KEY: value`` pairs (unescaped strings)."""
     devices = {}
     current = None
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         if not line.strip():
             current = None
             continue

@@ -32,6 +32,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
+
 TOP_LEVEL_ID = 5
 TOP_LEVEL_PATH = '<FS_TREE>'
 
@@ -78,7 +80,7 @@ def parse_show(text):
     """
     filesystems = []
     current = None
-    for raw in (text or '').splitlines():
+    for raw in split_lines(text):
         line = raw.strip()
         match = _LABEL.match(line)
         if match:
@@ -126,7 +128,7 @@ def parse_df(text):
     groups = {}
     reserve = None
     exact = True
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         match = _DF.match(line.strip())
         if not match:
             continue
@@ -165,7 +167,7 @@ def _uuid(value):
 def parse_subvolume_list(text):
     """``btrfs subvolume list -puq``: dicts ``id``, ``parent_id``, ``top_level``, ``path``, ``uuid``, ``parent_uuid``."""
     subvolumes = []
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         parsed = _list_line(line.strip())
         if parsed is None:
             continue
@@ -218,7 +220,7 @@ def absolute_paths(subvolumes, mounted_id):
 def parse_snapshot_ids(text):
     """Subvolume ids printed by ``btrfs subvolume list -s`` (the authoritative snapshot list)."""
     ids = set()
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         parsed = _list_line(line.strip())
         if parsed is not None and parsed[0].get('ID', '').isdigit():
             ids.add(int(parsed[0]['ID']))
@@ -227,7 +229,7 @@ def parse_snapshot_ids(text):
 
 def parse_get_default(text):
     """``btrfs subvolume get-default``: {``id``, ``path``} (``<FS_TREE>`` for id 5) or None."""
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         line = line.strip()
         if not line.startswith('ID '):
             continue

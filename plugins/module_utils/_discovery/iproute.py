@@ -14,6 +14,8 @@ __metaclass__ = type
 import socket
 import struct
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_fields, split_lines
+
 # Route attributes printed as "<keyword> <value>" by iproute2 (ip/iproute.c print_route).
 _ROUTE_KEYWORDS = frozenset((
     'via', 'dev', 'table', 'proto', 'scope', 'src', 'metric', 'nhid', 'weight', 'expires',
@@ -62,9 +64,9 @@ def parse_ip_addr_oneline(text):
     """
     addresses = {}
     errors = []
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         line = line.split('\\', 1)[0]
-        tokens = line.split()
+        tokens = split_fields(line)
         if not tokens:
             continue
         try:
@@ -144,11 +146,11 @@ def parse_ip_route(text, family):
     defaults = _IPV4_DEFAULTS if family == 'ipv4' else _IPV6_DEFAULTS
     routes = []
     current = None  # the multipath default route whose nexthop lines may follow
-    for raw in (text or '').splitlines():
-        tokens = raw.split()
+    for raw in split_lines(text):
+        tokens = split_fields(raw)
         if not tokens:
             continue
-        if raw[:1].isspace() or tokens[0] == 'nexthop':
+        if raw[:1] in (' ', '\t') or tokens[0] == 'nexthop':
             if current is not None and tokens[0] == 'nexthop':
                 hop, _flags = _parse_route_attributes(tokens[1:])
                 routes.append(_default_route(family, current, hop))
@@ -180,11 +182,17 @@ def _hex_ipv6(field):
 
 
 def parse_proc_net_route(text):
-    """Default routes from ``/proc/net/route`` (main table only; fallback when ``ip`` is missing)."""
+    """Default routes from ``/proc/net/route`` (main table only; fallback when ``ip`` is missing).
+
+    Unreachable and prohibit routes carry RTF_REJECT; a blackhole route has no device and is
+    printed with the interface ``*`` (net/ipv4/fib_trie.c fib_route_seq_show). Neither leads
+    anywhere, so both are left out. Routes are returned by ascending metric, the order the
+    kernel prefers them in.
+    """
     routes = []
-    for line in (text or '').splitlines()[1:]:
-        fields = line.split()
-        if len(fields) < 8:
+    for line in split_lines(text)[1:]:
+        fields = split_fields(line)
+        if len(fields) < 8 or fields[0] == '*':
             continue
         try:
             destination, gateway, flags, metric, mask = (int(fields[1], 16), fields[2], int(fields[3], 16),
@@ -196,14 +204,14 @@ def parse_proc_net_route(text):
         gateway_address = _hex_ipv4(gateway)
         routes.append({'family': 'ipv4', 'gateway': None if gateway_address == '0.0.0.0' else gateway_address,
                        'interface': fields[0], 'metric': metric, 'table': 'main'})
-    return routes
+    return sorted(routes, key=lambda route: route['metric'])
 
 
 def parse_proc_ipv6_route(text):
     """Default routes from ``/proc/net/ipv6_route`` (all tables, table unknown: ``None``)."""
     routes = []
-    for line in (text or '').splitlines():
-        fields = line.split()
+    for line in split_lines(text):
+        fields = split_fields(line)
         if len(fields) < 10:
             continue
         try:
@@ -225,8 +233,8 @@ _IPV6_SCOPES = {0x00: 'global', 0x10: 'host', 0x20: 'link', 0x40: 'site'}
 def parse_proc_if_inet6(text):
     """``/proc/net/if_inet6``: ``address ifindex prefixlen scope flags name`` (all hex)."""
     addresses = {}
-    for line in (text or '').splitlines():
-        fields = line.split()
+    for line in split_lines(text):
+        fields = split_fields(line)
         if len(fields) < 6:
             continue
         try:

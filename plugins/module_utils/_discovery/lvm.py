@@ -22,6 +22,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
+
 _COMMON = ['--noheadings', '--nosuffix', '--units', 'b', '--nameprefixes']
 PV_FIELDS = 'pv_name,vg_name,vg_uuid,pv_size,pv_free,pv_uuid,pv_fmt,dev_size'
 VG_FIELDS = 'vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,pv_count,lv_count,vg_attr'
@@ -41,7 +43,7 @@ _DEVICE = re.compile(r'^(.*)\((\d+)\)$')
 def parse_report(text):
     """Rows of a ``--nameprefixes`` report as dicts with lower-case field names (``pv_name``)."""
     rows = []
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         line = line.strip()
         if not line.startswith('LVM2_'):
             continue

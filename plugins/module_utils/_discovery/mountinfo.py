@@ -13,6 +13,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_fields, split_lines
+
 # The kernel escapes space, tab, newline and backslash in paths as 3-digit octal
 # (fs/proc_namespace.c: seq_path(..., " \t\n\\")). Only these four are ever produced.
 _OCTAL_ESCAPE = re.compile(r'\\([0-7]{3})')
@@ -48,7 +50,7 @@ def parse_mountinfo(text):
     """
     mounts = []
     errors = []
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         if not line.strip():
             continue
         fields = line.split(' ')
@@ -87,8 +89,8 @@ def parse_swaps(text):
     ``used_bytes``, ``priority``.
     """
     swaps = []
-    for line in (text or '').splitlines()[1:]:
-        fields = line.split()
+    for line in split_lines(text)[1:]:
+        fields = split_fields(line)
         if len(fields) < 5:
             continue
         try:

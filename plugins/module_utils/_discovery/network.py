@@ -17,6 +17,7 @@ import os
 import re
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import iproute
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
 
 SYS_NET = '/sys/class/net'
 # include/uapi/linux/if_arp.h
@@ -71,7 +72,7 @@ def _mac(text):
 
 
 def _uevent_devtype(text):
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         if line.startswith('DEVTYPE='):
             return line[len('DEVTYPE='):].strip() or None
     return None

@@ -13,10 +13,16 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
+
 OS_RELEASE_FILES = ('/etc/os-release', '/usr/lib/os-release')
 # Read only when os-release is missing, or to refine a version os-release leaves short.
-LEGACY_RELEASE_FILES = ('/etc/centos-release', '/etc/redhat-release', '/etc/SuSE-release',
-                        '/etc/lsb-release', '/etc/debian_version')
+# Oracle Linux 5 and early 6 name the product only in oracle-release / enterprise-release
+# (their redhat-release may say "Red Hat Enterprise Linux"), so those are read first.
+RED_HAT_STYLE_RELEASE_FILES = ('/etc/oracle-release', '/etc/enterprise-release', '/etc/centos-release',
+                               '/etc/redhat-release')
+LEGACY_RELEASE_FILES = RED_HAT_STYLE_RELEASE_FILES + ('/etc/SuSE-release', '/etc/lsb-release',
+                                                      '/etc/debian_version')
 SUSE_ENTERPRISE_IDS = ('sles', 'sled', 'sles_sap', 'sle-micro', 'sle_hpc')
 
 _LEADING_VERSION = re.compile(r'^(\d+(?:\.\d+)*)')
@@ -29,10 +35,11 @@ _RELEASE_NAME_IDS = (
     ('rocky', 'rocky'),
     ('almalinux', 'almalinux'),
     ('oracle', 'ol'),
+    ('enterprise linux enterprise linux', 'ol'),  # OL 5: "Enterprise Linux Enterprise Linux Server"
     ('scientific', 'scientific'),
     ('fedora', 'fedora'),
     ('euleros', 'euleros'),
-    ('openeuler', 'openEuler'),
+    ('openeuler', 'openeuler'),
 )
 
 
@@ -53,7 +60,7 @@ def parse_key_values(text, separator='='):
     dropped; the last assignment of a key wins, as in a shell.
     """
     values = {}
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         line = line.strip()
         if not line or line.startswith('#') or separator not in line:
             continue
@@ -110,7 +117,7 @@ def parse_os_release(text):
 
 def parse_release_line(text):
     """``/etc/redhat-release``, ``/etc/centos-release``: ``CentOS Linux release 7.9.2009 (Core)``."""
-    line = (text or '').strip().splitlines()[0] if (text or '').strip() else ''
+    line = split_lines((text or '').strip())[0] if (text or '').strip() else ''
     match = _RELEASE_LINE.match(line)
     if not match:
         return None
@@ -127,7 +134,7 @@ def parse_release_line(text):
 
 def parse_suse_release(text):
     """``/etc/SuSE-release``: a product line, then ``VERSION = 11`` and ``PATCHLEVEL = 4``."""
-    lines = (text or '').strip().splitlines()
+    lines = split_lines((text or '').strip())
     if not lines:
         return None
     values = parse_key_values('\n'.join(lines[1:]))
@@ -176,7 +183,7 @@ def _most_precise(major, candidates):
 def _from_legacy(files):
     """Distribution from the pre-os-release files, most specific first."""
     distribution = empty_distribution()
-    for path in ('/etc/centos-release', '/etc/redhat-release'):
+    for path in RED_HAT_STYLE_RELEASE_FILES:
         parsed = parse_release_line(files.get(path))
         if parsed:
             distribution.update(parsed)
@@ -231,7 +238,7 @@ def distribution_from_files(files):
     # and the Debian point release ("12.5") are often more precise than VERSION_ID.
     candidates = [distribution['version_id'], _leading_version(distribution['version'])]
     if distribution['id'] in ('centos', 'rhel', 'rocky', 'almalinux', 'ol'):
-        for path in ('/etc/centos-release', '/etc/redhat-release'):
+        for path in RED_HAT_STYLE_RELEASE_FILES:
             parsed = parse_release_line(files.get(path))
             if parsed:
                 candidates.append(parsed['version'])

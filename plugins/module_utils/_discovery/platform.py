@@ -15,6 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import dmi as dmi_rules
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.system import detect_container
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
 
 DMI_DIR = '/sys/class/dmi/id'
 
@@ -24,7 +25,7 @@ def parse_cpuinfo(text):
     architecture prints no x86 ``flags`` line (the hypervisor flag is then unknown)."""
     flags = None
     model = None
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         key, _sep, value = line.partition(':')
         key = key.strip()
         if key == 'flags' and flags is None:

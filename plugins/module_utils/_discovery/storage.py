@@ -30,6 +30,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import (
     mountinfo,
     superblock,
 )
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
 
 DEFAULT_EXCLUDE_DEVICES = ['loop*', 'ram*', 'zram*', 'sr*', 'fd*', 'nbd*']
 # ``nbd*`` (exactly this pattern) skips only UNUSED nbd devices: a connected one (size > 0) is
@@ -95,7 +96,7 @@ def usage_from_statvfs(result):
 
 
 def _first_line(text):
-    for line in (text or '').splitlines():
+    for line in split_lines(text):
         if line.strip():
             return line.strip()
     return ''

@@ -16,6 +16,7 @@ import os
 import re
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import osrelease
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
 
 TOOLS = ('rsync', 'tc', 'btrfs', 'lvm', 'blkid', 'ip', 'grub2-install', 'grub-install', 'parted', 'sgdisk')
 # (file, variable) in the order a system default locale is looked up.
@@ -66,7 +67,7 @@ def locale_is_utf8(locale):
 def fqdn_from_hosts(hostname, hosts_text):
     """The dotted canonical name of ``hostname`` in ``/etc/hosts`` text, else None."""
     short = hostname.split('.', 1)[0]
-    for line in (hosts_text or '').splitlines():
+    for line in split_lines(hosts_text):
         names = line.split('#', 1)[0].split()[1:]
         if short not in names and hostname not in names:
             continue
@@ -89,7 +90,7 @@ def container_from_markers(markers):
         return 'podman'
     if markers.get('dockerenv'):
         return 'docker'
-    for line in (markers.get('pid1_cgroup') or '').splitlines():
+    for line in split_lines(markers.get('pid1_cgroup')):
         path = line.split(':', 2)[-1]
         for fragment, runtime in _CGROUP_RUNTIMES:
             if fragment in path:

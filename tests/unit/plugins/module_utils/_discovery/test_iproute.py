@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import iproute
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import iproute, network
 from tests.fixtures.system.fakeroot import debian_capture_dirs, load_json, read_fixture
 
 
@@ -148,9 +148,19 @@ def test_proc_net_route_skips_non_default_and_reject_routes():
             'eth1\t0064A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n'
             'short line\n')
     assert iproute.parse_proc_net_route(text) == [
-        {'family': 'ipv4', 'gateway': '192.168.100.1', 'interface': 'eth1', 'metric': 600, 'table': 'main'},
         {'family': 'ipv4', 'gateway': None, 'interface': 'ppp0', 'metric': 0, 'table': 'main'},
+        {'family': 'ipv4', 'gateway': '192.168.100.1', 'interface': 'eth1', 'metric': 600, 'table': 'main'},
     ]
+
+
+def test_proc_net_route_ignores_blackhole_unreachable_prohibit_and_orders_by_metric():
+    # Real kernel lines (fixture README): reject routes with lower metrics than the real ones.
+    text = read_fixture('system', 'proc', 'netns-reject-routes', 'proc-net-route')
+    assert '*\t00000000\t00000000\t0001\t' in text  # the blackhole route is really there
+    routes = iproute.parse_proc_net_route(text)
+    assert [(route['gateway'], route['interface'], route['metric']) for route in routes] == [
+        ('192.0.2.1', 'eth0', 100), ('192.0.2.254', 'eth0', 200)]
+    assert network.preferred_default(routes, 'ipv4')['gateway'] == '192.0.2.1'
 
 
 def test_proc_if_inet6_scopes():
