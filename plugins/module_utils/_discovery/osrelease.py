@@ -21,8 +21,9 @@ OS_RELEASE_FILES = ('/etc/os-release', '/usr/lib/os-release')
 # (their redhat-release may say "Red Hat Enterprise Linux"), so those are read first.
 RED_HAT_STYLE_RELEASE_FILES = ('/etc/oracle-release', '/etc/enterprise-release', '/etc/centos-release',
                                '/etc/redhat-release')
+# Kylin V10 names its service pack only in /etc/.productinfo ("release V10 (SP2) /(Sword)-...").
 LEGACY_RELEASE_FILES = RED_HAT_STYLE_RELEASE_FILES + ('/etc/SuSE-release', '/etc/lsb-release',
-                                                      '/etc/debian_version')
+                                                      '/etc/debian_version', '/etc/.productinfo')
 SUSE_ENTERPRISE_IDS = ('sles', 'sled', 'sles_sap', 'sle-micro', 'sle_hpc')
 
 _LEADING_VERSION = re.compile(r'^(\d+(?:\.\d+)*)')
