@@ -29,6 +29,8 @@ class FakeSms:
         self.now = 0.0
         self._ids = ("src-%04d" % n for n in itertools.count(1))
         self.failures = {}  # operation -> list of failure kinds for its next calls
+        self.late = []  # (due time, body): registrations that commit after their answer was lost
+        self._dates = itertools.count(1)
 
     # -- what the registration logic uses besides the API
     def monotonic(self):
@@ -43,12 +45,14 @@ class FakeSms:
 
     # -- test controls
     def fail_next(self, operation, *kinds):
-        """``kinds``: ``lost`` (commit, then an ambiguous error), ``ambiguous`` (no commit), ``error`` (400)."""
+        """``kinds``: ``lost`` (commit, then an ambiguous error), ``ambiguous`` (no commit), ``error`` (400),
+        ``late:N`` (an ambiguous error now, the record commits N fake seconds later)."""
         self.failures.setdefault(operation, []).extend(kinds)
 
     def add(self, body, **state):
         source_id = next(self._ids)
-        record = dict(copy.deepcopy(body), id=source_id, state="waiting", migration_cycle=None, current_task=None)
+        record = dict(copy.deepcopy(body), id=source_id, state="waiting", migration_cycle=None, current_task=None,
+                      add_date=next(self._dates))
         record.update(state)
         self.records[source_id] = record
         return source_id
@@ -60,8 +64,15 @@ class FakeSms:
         pending = self.failures.get(operation) or []
         return pending.pop(0) if pending else None
 
+    def _commit_late(self):
+        for due, body in list(self.late):
+            if self.now >= due:
+                self.late.remove((due, body))
+                self.add(body)
+
     # -- the SmsClient interface
     def list_sources(self, filters=None):
+        self._commit_late()
         self.calls.append(("list", dict(filters or {})))
         return [{k: r.get(k) for k in LIST_FIELDS} for r in self.records.values()
                 if all(r.get(k) == v for k, v in (filters or {}).items() if v)]
@@ -71,6 +82,7 @@ class FakeSms:
                 if (not name or s["name"] == name) and (not ip or s["ip"] == ip)]
 
     def show_source(self, source_id):
+        self._commit_late()
         self.calls.append(("show", source_id))
         if source_id not in self.records:
             raise SmsNotFoundError("GET /v3/sources/%s: not found" % source_id, status=404, code="SMS.2216")
@@ -83,6 +95,9 @@ class FakeSms:
             raise SmsApiError("POST /v3/sources: rejected", status=400, code="SMS.8003")
         if failure == "ambiguous":
             raise SmsAmbiguousError("POST /v3/sources: HTTP 503", status=503)
+        if failure and failure.startswith("late:"):
+            self.late.append((self.now + float(failure[5:]), copy.deepcopy(body)))
+            raise SmsAmbiguousError("POST /v3/sources: read timed out")
         source_id = self.add(body)
         if failure == "lost":
             raise SmsAmbiguousError("POST /v3/sources: connection dropped after the request was sent")
@@ -92,7 +107,7 @@ class FakeSms:
         self.calls.append(("update", source_id))
         if source_id not in self.records:
             raise SmsNotFoundError("not found", status=404)
-        keep = {k: self.records[source_id][k] for k in ("id", "state", "migration_cycle", "current_task")}
+        keep = {k: self.records[source_id][k] for k in ("id", "state", "migration_cycle", "current_task", "add_date")}
         self.records[source_id] = dict(copy.deepcopy(body), **keep)
         return source_id
 
