@@ -90,6 +90,42 @@ def test_absent_by_discovery_name_and_id(run, sms):
     assert run({"state": "absent", "source_id": source_id})[1]["action"] == "deleted"
 
 
+def clone_of(facts):
+    """The same machine image on another VM: other MACs, other IP."""
+    for i, iface in enumerate(facts["network"]["interfaces"]):
+        if iface.get("mac"):
+            iface["mac"] = "52:54:00:00:10:%02x" % i
+    return facts
+
+
+def test_identity_options_and_results(run, sms):
+    original = run({"discovery": sample()})[1]["source_id"]
+    rc, result = run({"discovery": clone_of(sample()), "recorded_source_id": original, "name": "clone",
+                      "overrides": {"ip": "192.168.0.11"}})
+    assert rc == 0 and result["action"] == "created" and result["source_id"] != original
+    assert any("the recorded source %s is not this server" % original in w for w in warning_texts(result))
+    assert sms.records[original]["name"] == "web01"
+    rc, result = run({"discovery": clone_of(sample()), "source_id": original})
+    assert rc == 1 and "is not this server" in result["msg"] and sms.records[original]["name"] == "web01"
+    rc, result = run({"discovery": sample()})
+    assert (result["matched_by"], result["duplicates_removed"]) == ("mac", [])
+
+
+def test_conflict_fails_unless_on_conflict_register(run, sms):
+    theirs = run({"discovery": sample()})[1]["source_id"]
+    facts = clone_of(sample())  # same host name, other MACs: another server
+    rc, result = run({"discovery": facts})
+    assert rc == 1 and theirs in result["msg"] and "on_conflict: register" in result["msg"]
+    rc, result = run({"discovery": facts, "on_conflict": "register", "settle": 0})
+    assert rc == 0 and result["action"] == "created" and len(sms.records) == 2
+
+
+def test_absent_with_discovery_checks_identity(run, sms):
+    theirs = run({"discovery": sample()})[1]["source_id"]
+    rc, result = run({"state": "absent", "discovery": clone_of(sample()), "recorded_source_id": theirs})
+    assert rc == 0 and result["action"] == "absent" and theirs in sms.records
+
+
 def test_api_errors_fail_cleanly_without_secrets(run, sms):
     sms.fail_next("register", "error")
     rc, result = run({"discovery": sample()})
