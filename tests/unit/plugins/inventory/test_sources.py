@@ -34,8 +34,13 @@ def record(source_id, name, ip="10.0.0.1", state="waiting", os_type="LINUX", add
 
 @pytest.mark.parametrize("name, accepted", [
     ("sms_sources.yml", True),
+    ("sms_sources.yaml", True),
     ("prod.sms_sources.yaml", True),
-    ("sources.yml", True),
+    ("a.b.sms_sources.yml", True),
+    ("sources.yml", False),
+    ("resources.yml", False),
+    ("datasources.yml", False),
+    ("my_sms_sources.yml", False),
     ("inventory.yml", False),
     ("sources.json", False),
     ("sms_sources.yml.bak", False),
@@ -116,15 +121,42 @@ def host_names_only(named):
 
 
 def test_unique_names_are_used_as_they_are():
-    named, duplicates = sources.host_names(RECORDS, "name", True)
+    named, duplicates, renamed = sources.host_names(RECORDS, "name", True)
     assert host_names_only(named) == ["app01", "db01", "web01"]
-    assert duplicates == {}
+    assert duplicates == {} and renamed == {}
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("web01.example-2_b", "web01.example-2_b"),
+    ("数据库01", "数据库01"),
+    ("../../../../tmp/x", "________tmp_x"),
+    ("..", "_"),
+    (".hidden", "_hidden"),
+    ("-l", "_l"),
+    ("a/b\\c", "a_b_c"),
+    ("web\x1b[31mred\x07", "web__31mred_"),
+    ("line\nbreak\ttab\x00", "line_break_tab_"),
+    ("{{ lookup('pipe', 'id') }}", "___lookup__pipe____id_____"),
+    ("a" * 100, "a" * 64),
+    ("name with spaces:and,commas", "name_with_spaces_and_commas"),
+    ("\u202egnp.exe", "_gnp.exe"),
+])
+def test_host_names_are_made_safe(raw, safe):
+    assert sources.safe_host_name(raw) == safe
+
+
+def test_unsafe_names_are_renamed_reported_and_still_deduplicated():
+    records = [record("a1", "../etc/x", add_date=1), record("b2", "__etc_x", add_date=2), record("c3", "...")]
+    named, duplicates, renamed = sources.host_names(records, "name", True)
+    assert {name: r["id"] for name, r in named} == {"__etc_x": "a1", "__etc_x_b2": "b2", "_": "c3"}
+    assert duplicates == {"__etc_x": ["a1", "b2"]}
+    assert renamed == {"a1": "../etc/x", "c3": "..."}
 
 
 def test_duplicate_names_keep_the_oldest_and_suffix_the_others():
     records = [record("new", "web01", add_date=3000), record("old", "web01", add_date=1000),
                record("mid", "web01", add_date=2000), record("x", "db01")]
-    named, duplicates = sources.host_names(records, "name", True)
+    named, duplicates, _renamed = sources.host_names(records, "name", True)
     assert dict(named)["web01"]["id"] == "old"
     assert {name: r["id"] for name, r in named} == {
         "web01": "old", "web01_mid": "mid", "web01_new": "new", "db01": "x"}
@@ -141,6 +173,97 @@ def test_hostname_from_ip_and_id_with_fallback_to_id():
     records = [record("a", "web01", ip="10.0.0.5"), record("b", "v6only", ip=None)]
     assert host_names_only(sources.host_names(records, "ip", True)[0]) == ["10.0.0.5", "b"]
     assert host_names_only(sources.host_names(records, "id", True)[0]) == ["a", "b"]
+
+
+# ---- hostvar_prefix and record shapes ----------------------------------------------------------
+
+@pytest.mark.parametrize("prefix", ["sms_", "hw", "x", "_", "ansiblex_", "my_ansible_"])
+def test_prefixes_that_cannot_make_ansible_names_are_accepted(prefix):
+    assert sources.validated_prefix(prefix) == prefix
+
+
+@pytest.mark.parametrize("prefix, message", [
+    ("", "must start with a letter"),
+    (None, "must start with a letter"),
+    ("sms-", "must start with a letter"),
+    ("{{ x }}", "must start with a letter"),
+    ("ansible_", "could make ansible_\\* variables"),
+    ("ansible_sms_", "could make ansible_\\* variables"),
+    ("ANSIBLE_", "could make ansible_\\* variables"),
+    ("ans", "could make ansible_\\* variables"),
+    ("a", "could make ansible_\\* variables"),
+    ("ansible", "could make ansible_\\* variables"),
+])
+def test_empty_or_ansible_prefixes_are_refused(prefix, message):
+    with pytest.raises(AnsibleError, match="hostvar_prefix .*" + message):
+        sources.validated_prefix(prefix)
+
+
+@pytest.mark.parametrize("bad, problem", [
+    ("just a string", "record #1 of the list: not a JSON object but str"),
+    (["a", "list"], "record #1 of the list: not a JSON object but list"),
+    (record("s1", "web09", add_date="2024-01-01"), "source s1 of the list: add_date must be int or null, got str"),
+    (record("s2", "web09", add_date=True), "source s2 of the list: add_date must be int or null, got bool"),
+    (record("s3", ["web09"]), "source s3 of the list: name must be str or null, got list"),
+    (record("s4", "web09", ip=10), "source s4 of the list: ip must be str or null, got int"),
+    (record(7, "web09"), "record #1 of the list: id 7 is not an SMS source id"),
+    (record("../x", "web09"), "record #1 of the list: id '../x' is not an SMS source id"),
+    (dict(record("s5", "web09"), **{"_connection": "local"}), "source s5 of the list: field name '_connection'"),
+    (dict(record("s6", "web09"), **{"{{x}}": 1}), "source s6 of the list: field name '{{x}}'"),
+])
+def test_bad_records_are_skipped_with_a_warning_naming_them(bad, problem):
+    usable, skipped = sources.usable_records([RECORDS[0], bad, RECORDS[1]])
+    assert usable == [RECORDS[0], RECORDS[1]]
+    assert len(skipped) == 1 and skipped[0].startswith("skipped SMS " + problem), skipped
+
+
+def test_a_list_answer_that_is_not_a_list_is_an_error():
+    with pytest.raises(AnsibleError, match="returned dict instead of a list of sources"):
+        sources.usable_records({"sources": []})
+
+
+# ---- API data is data, never a template -------------------------------------------------------
+
+HOSTILE = "{{ lookup('pipe', 'touch %s') }}"
+
+
+def rendered(value, tmp_path):
+    """``value`` as Ansible's public Templar renders it."""
+    from ansible.template import Templar
+    return Templar(loader=DataLoader(), variables={"value": value}).template(trust_as_template("{{ value }}"))
+
+
+def test_templates_from_the_api_are_never_rendered(tmp_path):
+    marker = tmp_path / "pwned"
+    data = sources.as_data({"name": HOSTILE % marker, "nested": [{"x": HOSTILE % marker}], "n": 3, "ok": None})
+    for value in (data["name"], data["nested"][0]["x"], data):
+        assert rendered(value, tmp_path) in (value, str(value))
+    assert not marker.exists()
+    assert data["name"] == HOSTILE % marker and data["n"] == 3 and data["ok"] is None
+
+
+def test_only_values_that_could_be_templates_are_marked(tmp_path):
+    data = sources.as_data({"plain": "CENTOS_7_9_64BIT", "brace": "a{b", "closing": "}", "key{": "v"})
+    try:
+        from ansible.template import is_trusted_as_template  # ansible-core >= 2.19
+    except ImportError:
+        from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
+        def is_marked(value):
+            return isinstance(value, AnsibleUnsafe)
+    else:
+        def is_marked(value):
+            return not is_trusted_as_template(value)
+    assert not is_marked(data["plain"])
+    assert is_marked(data["brace"]) and is_marked(data["closing"])
+    assert [is_marked(key) for key in sorted(data)] == [False, False, True, False]
+
+
+def test_plain_json_drops_wrappers_and_tags():
+    from ansible.utils.unsafe_proxy import wrap_var
+    records = sources.plain_json([wrap_var({"name": "x{"}), {"name": trust_as_template("{{ 1 }}")}])
+    assert records == [{"name": "x{"}, {"name": "{{ 1 }}"}]
+    assert all(type(r["name"]) is str for r in records)
 
 
 # ---- cache fingerprint -----------------------------------------------------------------------
@@ -179,7 +302,7 @@ class FakeClient:
         self.filters = filters
         if self.errors:
             raise self.errors[0]
-        return [dict(r) for r in self.records]
+        return [dict(r) if isinstance(r, dict) else r for r in self.records]
 
 
 DEFAULT_OPTIONS = {
@@ -263,6 +386,27 @@ def test_duplicates_are_suffixed_with_a_warning(tmp_path, fake_client, monkeypat
     assert inventory.get_host("web01").get_vars()["sms_id"] == "a"
     assert inventory.get_host("web01_d").get_vars()["sms_id"] == "d"
     assert warnings == ["2 SMS sources are named 'web01' (ids a, d); the newer ones are added as web01_<id>"]
+
+
+def test_parse_skips_bad_records_and_renames_unsafe_names_with_warnings(tmp_path, fake_client, monkeypatch):
+    fake_client.records = RECORDS + ["garbage", record("d", "web09", add_date="yesterday"),
+                                     record("e", "../../x\x1b[2J")]
+    warnings = []
+    monkeypatch.setattr(Display, "warning", lambda self, msg, *args, **kwargs: warnings.append(msg))
+    inventory = run_parse(tmp_path)
+    assert sorted(inventory.hosts) == ["____x__2J", "app01", "db01", "web01"]
+    assert warnings == [
+        "hwcloud.sms.sources: skipped SMS record #3 of the list: not a JSON object but str",
+        "hwcloud.sms.sources: skipped SMS source d of the list: add_date must be int or null, got str",
+        "hwcloud.sms.sources: source e: '../../x\\x1b[2J' is not a safe host name, using ____x__2J",
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["", "ansible_"])
+def test_parse_refuses_a_prefix_that_lets_the_api_set_connection_variables(tmp_path, fake_client, prefix):
+    with pytest.raises(AnsibleError, match="hostvar_prefix"):
+        run_parse(tmp_path, hostvar_prefix=prefix)
+    assert fake_client.created == [], "nothing is listed with a refused prefix"
 
 
 def test_api_error_becomes_an_inventory_error_without_secrets(tmp_path, fake_client):
