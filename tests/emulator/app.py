@@ -1,8 +1,9 @@
 """The emulator's request pipeline, independent of the HTTP plumbing in ``server.py``.
 
 SMS/IAM requests go: route lookup (404 APIGW.0101) -> body limit (413) -> fault decision and
-latency -> authentication -> per-AK rate limit -> injected 429/500/503 -> handler. A handler's
-2xx may then be turned into a dropped connection (commit-then-drop) by the HTTP layer.
+latency -> authentication -> per-AK rate limit -> injected 429/500/503 -> late-commit hold ->
+handler. A handler's 2xx may then be turned into a dropped connection (commit-then-drop, late
+commit) or a garbled body by the HTTP layer.
 """
 
 from __future__ import annotations
@@ -113,8 +114,9 @@ class App:
 
     # ---- SMS and IAM --------------------------------------------------------------------------
 
-    def handle_api(self, request: Request, body_error: ApiError | None = None) -> tuple[Response, bool]:
-        """Return the response and whether to drop the connection instead of sending it."""
+    def handle_api(self, request: Request, body_error: ApiError | None = None) -> tuple[Response, bool | str]:
+        """Return the response and its fate: False (send it), True (drop the connection instead) or
+        the name of the garbled body to send instead of its JSON (faults.GARBLED_BODIES)."""
         route, detail = match_route(request.method, request.path)
         decision = Decision()
         try:
@@ -133,6 +135,9 @@ class App:
                 self._rate_limit(request.principal.rate_key)
             if decision.status is not None:
                 raise self._injected(decision)
+            if decision.late_commit_ms:
+                self.telemetry.fault("late_commit")
+                time.sleep(decision.late_commit_ms / 1000)  # the client times out meanwhile
             response = route.handler(self, request, *detail)
         except ApiError as error:
             response = error.response(request.request_id)
@@ -140,11 +145,15 @@ class App:
             # an emulator bug must still produce an answer the client can report
             traceback.print_exc()
             response = sms_error(500, SMS_INTERNAL, f"emulator bug: {exc!r}").response(request.request_id)
-        drop = decision.drop and 200 <= response.status < 300
-        if drop:
+        success = 200 <= response.status < 300
+        drop = decision.drop and success
+        garble = decision.garble if success and not drop else None
+        if drop and not decision.late_commit_ms:
             self.telemetry.fault("drop_after_commit")
-        self._record(request, route, response, drop)
-        return response, drop
+        if garble:
+            self.telemetry.fault("garbled")
+        self._record(request, route, response, drop, garble=garble, late_commit_ms=decision.late_commit_ms)
+        return response, garble or drop
 
     def _rate_limit(self, key: str):
         limited = self.faults.rate_limited(key)
@@ -171,7 +180,7 @@ class App:
         self.telemetry.fault("status_503")
         return sms_error(503, SMS_UNAVAILABLE, "Service temporarily unavailable (injected by the emulator)")
 
-    def _record(self, request: Request, route: Route | None, response: Response, dropped: bool):
+    def _record(self, request: Request, route: Route | None, response: Response, dropped: bool, **faults):
         kind, ak = _auth_kind(request)
         body = response.body if isinstance(response.body, dict) else {}
         error_code = body.get("error_code") or (body.get("error") or {}).get("code")
@@ -188,6 +197,7 @@ class App:
                 "ak": ak,
                 "error_code": error_code,
                 "dropped": dropped,
+                **{key: value for key, value in faults.items() if value},  # garble, late_commit_ms
             },
             route=route.name if route else "UNMATCHED",
             write=response.write and 200 <= response.status < 300,

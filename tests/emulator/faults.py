@@ -1,9 +1,11 @@
-"""Injected faults: 500/503, 429 throttling, latency, commit-then-drop and a per-AK rate limit.
+"""Injected faults: 500/503, 429 throttling, latency, commit-then-drop, late commits, garbled 2xx
+bodies and a per-AK rate limit.
 
 A rule targets a method (``"*"`` = any) and a path. The path matches as a *segment prefix*:
 ``/v3/sources`` matches ``/v3/sources`` and ``/v3/sources/abc/changestate`` but not
 ``/v3/sourcesx``; ``""`` or ``"*"`` match every path. The first matching rule applies. Every
-decision draws the same four numbers from one seeded RNG, so a sequential run is reproducible.
+decision draws the same four numbers from one seeded RNG (two more when the rule has a late-commit
+or garble rate), so a sequential run is reproducible.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from dataclasses import asdict, dataclass, fields
 
 from .validation import is_integer, is_number
 
-RATE_KEYS = ("status_500_rate", "status_503_rate", "throttle_rate", "drop_after_commit_rate")
+RATE_KEYS = ("status_500_rate", "status_503_rate", "throttle_rate", "drop_after_commit_rate", "late_commit_rate",
+             "garble_rate")
+# What a garbled 2xx carries instead of the JSON the call expects (a proxy's page, a cut answer).
+GARBLED_BODIES = {
+    "html": b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>Gateway portal</body></html>",
+    "empty": b"",
+    "truncated": b'{"count": 1, "source_servers": [{"id": "',
+    "null": b"null",
+}
 
 
 class FaultConfigError(ValueError):
@@ -34,6 +44,10 @@ class Rule:
     retry_after: int = 1
     drop_after_commit_rate: float = 0.0
     latency_ms: int = 0
+    late_commit_rate: float = 0.0  # hold the request late_commit_ms, then commit and drop the connection
+    late_commit_ms: int = 0
+    garble_rate: float = 0.0  # a 2xx is answered with GARBLED_BODIES[garble] instead of its JSON
+    garble: str = "html"
 
     @classmethod
     def parse(cls, doc) -> "Rule":
@@ -50,7 +64,9 @@ class Rule:
             value = getattr(rule, key)
             if not is_number(value) or not 0 <= value <= 1:
                 raise FaultConfigError(f"{key} must be a number between 0 and 1")
-        for key in ("retry_after", "latency_ms"):
+        if rule.garble not in GARBLED_BODIES:
+            raise FaultConfigError(f"garble must be one of {', '.join(GARBLED_BODIES)}")
+        for key in ("retry_after", "latency_ms", "late_commit_ms"):
             if not is_integer(getattr(rule, key)) or getattr(rule, key) < 0:
                 raise FaultConfigError(f"{key} must be a non-negative integer")
         return cls(**{**asdict(rule), "method": rule.method.upper()})
@@ -68,6 +84,8 @@ class Decision:
     status: int | None = None  # 429, 500 or 503 returned instead of handling the request
     retry_after: int = 1
     drop: bool = False  # handle the request, commit, then close the connection without a response
+    late_commit_ms: int = 0  # wait this long before handling (the client gives up), then commit and drop
+    garble: str | None = None  # send GARBLED_BODIES[garble] instead of a 2xx body
 
 
 def _parse_rate_limit(doc):
@@ -136,6 +154,8 @@ class Faults:
             if rule is None:
                 return Decision()
             throttle, s500, s503, drop = (self._rng.random() for _draw in range(4))
+            late, garble = ((self._rng.random() for _draw in range(2)) if rule.late_commit_rate or rule.garble_rate
+                            else (1.0, 1.0))
         status = None
         if throttle < rule.throttle_rate:
             status = 429
@@ -143,7 +163,9 @@ class Faults:
             status = 500
         elif s503 < rule.status_503_rate:
             status = 503
-        return Decision(rule.latency_ms, status, rule.retry_after, drop < rule.drop_after_commit_rate)
+        late_ms = rule.late_commit_ms if late < rule.late_commit_rate else 0
+        return Decision(rule.latency_ms, status, rule.retry_after, drop < rule.drop_after_commit_rate or bool(late_ms),
+                        late_ms, rule.garble if garble < rule.garble_rate and not late_ms else None)
 
     def rate_limited(self, key: str) -> tuple[int, float] | None:
         """Sliding-window limit per AK. Returns (limit, seconds to wait) when over it."""

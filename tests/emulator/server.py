@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from .app import ADMIN_PREFIX, App
+from .faults import GARBLED_BODIES
 from .protocol import APIGW_BAD_REQUEST, Headers, Request, Response, gateway_error
 
 
@@ -51,15 +52,17 @@ class Handler(BaseHTTPRequestHandler):
             response, drop = app.handle_admin(request), False
         else:
             response, drop = app.handle_api(request, body_error)
-        if drop:
+        if drop is True:
             self._drop()
             return
         if body_error is not None:
             self.close_connection = True  # the unread body is still in the socket
-        self._send(response, request.request_id)
+        self._send(response, request.request_id, GARBLED_BODIES.get(drop))
 
-    def _send(self, response: Response, request_id: str):
+    def _send(self, response: Response, request_id: str, garbled: bytes | None = None):
         payload = b"" if response.body is None else json.dumps(response.body).encode()
+        if garbled is not None:
+            payload = garbled
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))

@@ -28,7 +28,7 @@ class Telemetry:
 
     def fault(self, kind: str):
         with self._lock:
-            self._faults[kind] += 1
+            self._faults[kind] = self._faults.get(kind, 0) + 1  # late_commit, garbled: listed once they happen
 
     def record(self, entry: dict, *, route: str, write: bool):
         with self._lock:
