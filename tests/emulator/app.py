@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import unquote
 
-from . import iam, sms
+from . import iam, sms, tasks
 from .accounts import Accounts
 from .auth import Authenticator
 from .faults import Decision, FaultConfigError, Faults, retry_after_header
@@ -64,15 +64,38 @@ ROUTES = (
     Route("POST", "/v3/auth/tokens", iam.issue_token, "none"),
     Route("GET", "/v3/projects", iam.list_projects, "iam"),
     Route("POST", "/v3/sources", sms.register, "sms"),
-    Route("GET", "/v3/sources", sms.list_sources, "sms"),
+    # the source reads and deletes go through tasks.py: the agent simulation catches up first
+    Route("GET", "/v3/sources", tasks.list_sources, "sms"),
     Route("GET", "/v3/sources/overview", sms.overview, "sms"),
-    Route("POST", "/v3/sources/delete", sms.delete_sources, "sms"),
-    Route("GET", "/v3/sources/{id}", sms.show_source, "sms"),
+    Route("POST", "/v3/sources/delete", tasks.delete_sources, "sms"),
+    Route("GET", "/v3/sources/{id}", tasks.show_source, "sms"),
     Route("PUT", "/v3/sources/{id}", sms.update_source, "sms"),
-    Route("DELETE", "/v3/sources/{id}", sms.delete_source, "sms"),
+    Route("DELETE", "/v3/sources/{id}", tasks.delete_source, "sms"),
     Route("PUT", "/v3/sources/{id}/diskinfo", sms.update_disk_info, "sms"),
     Route("PUT", "/v3/sources/{id}/changestate", sms.change_state, "sms"),
     Route("GET", "/v3/migprojects", sms.list_migprojects, "sms"),
+    Route("POST", "/v3/tasks", tasks.create_task, "sms"),
+    Route("GET", "/v3/tasks", tasks.list_tasks, "sms"),
+    Route("POST", "/v3/tasks/delete", tasks.delete_tasks, "sms"),
+    Route("GET", "/v3/tasks/{id}", tasks.show_task, "sms"),
+    Route("DELETE", "/v3/tasks/{id}", tasks.delete_task, "sms"),
+    Route("POST", "/v3/tasks/{id}/action", tasks.task_action, "sms"),
+    Route("GET", "/v3/tasks/{id}/speed-limit", tasks.show_speed_limit, "sms"),
+    Route("POST", "/v3/tasks/{id}/speed-limit", tasks.update_speed_limit, "sms"),
+    Route("GET", "/v3/tasks/{id}/configuration-setting", tasks.show_configuration, "sms"),
+    Route("POST", "/v3/tasks/{id}/configuration-setting", tasks.update_configuration, "sms"),
+    Route("POST", "/v3/vm/templates", tasks.create_template, "sms"),
+    Route("GET", "/v3/vm/templates", tasks.list_templates, "sms"),
+    Route("POST", "/v3/vm/templates/delete", tasks.delete_templates, "sms"),
+    Route("GET", "/v3/vm/templates/{id}", tasks.show_template, "sms"),
+    Route("PUT", "/v3/vm/templates/{id}", tasks.update_template, "sms"),
+    Route("DELETE", "/v3/vm/templates/{id}", tasks.delete_template, "sms"),
+    # the agent simulation's admin API (tasks.py): no authentication, logged like API calls
+    Route("GET", "/_emulator-sim/settings", tasks.sim_settings, "none"),
+    Route("PUT", "/_emulator-sim/settings", tasks.sim_settings, "none"),
+    Route("PUT", "/_emulator-sim/sources/{id}", tasks.sim_inject, "none"),
+    Route("GET", "/_emulator-sim/tasks", tasks.sim_tasks, "none"),
+    Route("POST", "/_emulator-sim/reset", tasks.sim_reset, "none"),
 )
 _COMPILED = tuple((route, route.regex) for route in ROUTES)
 
