@@ -88,18 +88,32 @@ options:
     type: str
   validate_certs:
     description:
-      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing.
+      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing;
+        a warning is given when it is off. It wins over the E(REQUESTS_CA_BUNDLE) and
+        E(CURL_CA_BUNDLE) environment variables.
     type: bool
     default: true
   ca_path:
     description:
-      - PEM bundle of certificate authorities to trust instead of the system store, for example
-        behind a TLS-intercepting proxy. Proxies themselves come from the E(HTTPS_PROXY) and
+      - PEM bundle of certificate authorities to trust, for example behind a TLS-intercepting
+        proxy. When set it wins over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE); when not set,
+        those variables are used if present, else the default store of the Python library
+        C(requests). Proxies themselves come from the E(HTTPS_PROXY), E(HTTP_PROXY) and
         E(NO_PROXY) environment variables.
     type: path
+  allow_insecure_http:
+    description:
+      - Allow an IAM password or token to be sent to a plain C(http://) O(endpoint) or
+        O(iam_endpoint), for test endpoints such as an emulator. Without it such a
+        configuration is refused before anything is sent. AK/SK signed requests over
+        C(http://) are only warned about (the secret key itself is never sent).
+        If not set, the environment variable E(HUAWEICLOUD_SMS_ALLOW_INSECURE_HTTP) is used.
+    type: bool
+    default: false
   timeout:
     description:
-      - Seconds to wait for one HTTP response.
+      - Seconds to wait for a connection and for each read of one HTTP response (never more
+        than what is left of O(deadline)).
     type: float
     default: 30
   retries:
@@ -112,15 +126,30 @@ options:
     default: 5
   deadline:
     description:
-      - Upper bound in seconds for one logical API call, retries and backoff waits included.
+      - Upper bound in seconds of wall-clock time for one logical API call, with every phase
+        included - connection, response headers and body, retries and backoff waits, the IAM
+        project or token look-up it needs, and all pages of a listing. A server that sends its
+        answer byte by byte is cut off when the deadline passes.
     type: float
     default: 120
+  max_response_size:
+    description:
+      - Largest response body accepted, in bytes, counted after C(gzip)/C(deflate)
+        decompression. A larger answer is an error, so a huge body or a compression bomb
+        cannot exhaust the memory of the controller. The default is 16 MiB, far above what
+        SMS sends (one page of 200 sources is well under 1 MiB).
+    type: int
+    default: 16777216
 notes:
   - Credentials are used in this order; O(auth_token); O(access_key) with O(secret_key) (every
     request signed, plus O(security_token) for temporary credentials); O(username) with
     O(password) and O(domain_name).
   - SMS is a global service with one endpoint per site; the credentials must belong to the
     project of the endpoint's region.
+  - Answers are checked before use - a success whose body is not the JSON the call expects
+    (an HTML page from a proxy, an empty or truncated body) is an error, retried for reads,
+    never taken as "no sources". Redirects are not followed. Listings stop with an error on
+    inconsistent page counts, repeated pages or more than 100 pages.
 requirements:
   - requests
 """
@@ -210,18 +239,33 @@ options:
       - name: HUAWEICLOUD_DOMAIN_NAME
   validate_certs:
     description:
-      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing.
+      - Verify the TLS certificates of the SMS and IAM endpoints. Turn it off only for testing;
+        a warning is given when it is off. It wins over the E(REQUESTS_CA_BUNDLE) and
+        E(CURL_CA_BUNDLE) environment variables.
     type: bool
     default: true
   ca_path:
     description:
-      - PEM bundle of certificate authorities to trust instead of the system store, for example
-        behind a TLS-intercepting proxy. Proxies themselves come from the E(HTTPS_PROXY) and
+      - PEM bundle of certificate authorities to trust, for example behind a TLS-intercepting
+        proxy. When set it wins over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE); when not set,
+        those variables are used if present, else the default store of the Python library
+        C(requests). Proxies themselves come from the E(HTTPS_PROXY), E(HTTP_PROXY) and
         E(NO_PROXY) environment variables.
     type: path
+  allow_insecure_http:
+    description:
+      - Allow an IAM password or token to be sent to a plain C(http://) O(endpoint) or
+        O(iam_endpoint), for test endpoints such as an emulator. Without it such a
+        configuration is refused before anything is sent. AK/SK signed requests over
+        C(http://) are only warned about (the secret key itself is never sent).
+    type: bool
+    default: false
+    env:
+      - name: HUAWEICLOUD_SMS_ALLOW_INSECURE_HTTP
   timeout:
     description:
-      - Seconds to wait for one HTTP response.
+      - Seconds to wait for a connection and for each read of one HTTP response (never more
+        than what is left of O(deadline)).
     type: float
     default: 30
   retries:
@@ -234,15 +278,30 @@ options:
     default: 5
   deadline:
     description:
-      - Upper bound in seconds for one logical API call, retries and backoff waits included.
+      - Upper bound in seconds of wall-clock time for one logical API call, with every phase
+        included - connection, response headers and body, retries and backoff waits, the IAM
+        project or token look-up it needs, and all pages of a listing. A server that sends its
+        answer byte by byte is cut off when the deadline passes.
     type: float
     default: 120
+  max_response_size:
+    description:
+      - Largest response body accepted, in bytes, counted after C(gzip)/C(deflate)
+        decompression. A larger answer is an error, so a huge body or a compression bomb
+        cannot exhaust the memory of the controller. The default is 16 MiB, far above what
+        SMS sends (one page of 200 sources is well under 1 MiB).
+    type: int
+    default: 16777216
 notes:
   - Credentials are used in this order; O(auth_token); O(access_key) with O(secret_key) (every
     request signed, plus O(security_token) for temporary credentials); O(username) with
     O(password) and O(domain_name).
   - SMS is a global service with one endpoint per site; the credentials must belong to the
     project of the endpoint's region.
+  - Answers are checked before use - a success whose body is not the JSON the call expects
+    (an HTML page from a proxy, an empty or truncated body) is an error, retried for reads,
+    never taken as "no sources". Redirects are not followed. Listings stop with an error on
+    inconsistent page counts, repeated pages or more than 100 pages.
 requirements:
   - requests
 """

@@ -86,12 +86,17 @@ _MESSAGES = {
     "SMS.6528": "the account needs real-name authentication before it can use SMS",
 }
 
-_SKEW_WORDS = re.compile(r"(clock|skew|time ?zone|x-sdk-date|request (date|time)|expired|too old|"
-                         r"time (difference|is invalid|out of range))", re.I)
+# What the gateway says when the X-Sdk-Date of a signed request is too far from its clock
+# (APIGW.0301 "... the request time ... differs from the server time by more than 15 minutes",
+# "signature expired", "request expired"). A message that merely names X-Sdk-Date ("x-sdk-date
+# not found", a malformed date) or a token that expired is not clock skew.
+_SKEW_WORDS = re.compile(r"(clock skew|differs from the server time|signature (has )?expired|"
+                         r"request (has )?expired|time ?zone|time difference)", re.I)
 _LOCK_WORDS = re.compile(r"(lock|frozen|too many (failed|authentication)|reach(ed)? the limit)", re.I)
 _QUOTA_WORDS = re.compile(r"quota", re.I)
 _UNKNOWN_AK_WORDS = re.compile(r"(ak\b.*(not exist|not found|unknown|invalid)|access key.*(not|invalid)|"
                                r"unknown ak|ak not)", re.I)
+_SECURITY_TOKEN_WORDS = re.compile(r"security[ _-]?token", re.I)
 _TOKEN_WORDS = re.compile(r"token", re.I)
 _LOGIN_WORDS = re.compile(r"(user ?name|password)", re.I)
 _PROJECT_WORDS = re.compile(r"project", re.I)
@@ -180,6 +185,11 @@ def _auth_advice(text, auth_kind) -> str:
                 "HUAWEICLOUD_PASSWORD, HUAWEICLOUD_DOMAIN_NAME)")
     if _UNKNOWN_AK_WORDS.search(text):
         return "authentication failed: the access key is unknown; " + _CREDENTIALS_HINT
+    if _SECURITY_TOKEN_WORDS.search(text):
+        return ("authentication failed: the security_token does not match the temporary AK/SK (it is "
+                "wrong, belongs to other temporary credentials, or is missing): set security_token "
+                "(HUAWEICLOUD_SDK_SECURITY_TOKEN) to the token issued with this AK/SK, or obtain new "
+                "temporary credentials")
     if auth_kind in ("token", "password") or _TOKEN_WORDS.search(text):
         return ("authentication failed: the IAM token is invalid or expired; set auth_token to a fresh "
                 "project-scoped token, or use username/password/domain_name")
@@ -202,4 +212,13 @@ def transport_message(kind, endpoint, detail) -> str:
                 "environment (%s)" % (endpoint, detail))
     if kind == "timeout":
         return "no answer from %s within the timeout: raise timeout or check the network (%s)" % (endpoint, detail)
+    if kind == "deadline":
+        return ("no complete answer from %s within the deadline: the server or a proxy is too slow or "
+                "sends its answer piecemeal; raise deadline, or check the network and proxies (%s)" % (endpoint, detail))
+    if kind == "too_large":
+        return ("the answer from %s is larger than max_response_size (counted after decompression): "
+                "raise max_response_size if such answers are expected (%s)" % (endpoint, detail))
+    if kind == "garbled":
+        return ("%s answered without the JSON this call expects, so a proxy or gateway in between may "
+                "have answered instead of SMS; nothing was taken from that answer (%s)" % (endpoint, detail))
     return "the connection to %s failed after the request was sent (%s)" % (endpoint, detail)

@@ -67,7 +67,7 @@ class SmsModule:
     @property
     def client(self) -> SmsClient:
         if self._client is None:
-            self._client = SmsClient.from_options(self.module.params)
+            self._client = SmsClient.from_options(self.module.params, warn=self.module.warn)
         return self._client
 
     def run(self, operation):

@@ -86,15 +86,28 @@ def test_decide(status, code, failure, idempotent, verdict):
 
 # -- transport with a scripted session --------------------------------------------------------------
 
+class FakeRaw:
+    def __init__(self, content):
+        self.content = content
+
+    def stream(self, amount, decode_content=True):
+        assert decode_content is False, "the client decodes bodies itself (bounded)"
+        for start in range(0, len(self.content), amount):
+            yield self.content[start:start + amount]
+
+
 class FakeResponse:
-    def __init__(self, status, body=None, headers=None):
+    """A streamed response: ``body`` is JSON-encoded, ``raw`` is sent as it is."""
+
+    def __init__(self, status, body=None, headers=None, raw=None):
         self.status_code = status
         self.headers = requests.structures.CaseInsensitiveDict(headers or {})
-        self.content = json.dumps(body).encode() if body is not None else b""
-        self.text = self.content.decode()
+        self.content = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        self.raw = FakeRaw(self.content)
+        self.closed = False
 
-    def json(self):
-        return json.loads(self.content)
+    def close(self):
+        self.closed = True
 
 
 class ScriptedSession:
@@ -104,8 +117,9 @@ class ScriptedSession:
         self.script = list(script)
         self.requests = []
 
-    def request(self, method, url, headers=None, data=None, timeout=None, allow_redirects=True):
-        self.requests.append({"method": method, "url": url, "headers": headers, "data": data, "timeout": timeout})
+    def request(self, method, url, headers=None, data=None, timeout=None, allow_redirects=True, **kwargs):
+        self.requests.append({"method": method, "url": url, "headers": headers, "data": data, "timeout": timeout,
+                              "allow_redirects": allow_redirects, **kwargs})
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
@@ -126,6 +140,7 @@ class Clock:
 
 
 def make_client(*script, retries=3, deadline=60.0, project_id="p-0001", **kwargs):
+    kwargs.setdefault("validate_certs", True)
     clock = Clock()
     session = ScriptedSession(*script)
     client = SmsClient("https://sms.example", sms_client._auth.AkSkAuth(AK, SK), project_id=project_id,
@@ -171,7 +186,7 @@ def test_the_deadline_bounds_the_whole_call():
     with pytest.raises(SmsApiError):
         client.list_sources()
     assert sum(clock.slept) < 2.0
-    assert all(r["timeout"] <= 2.0 for r in session.requests)
+    assert all(max(r["timeout"]) <= 2.0 for r in session.requests)
 
 
 @pytest.mark.parametrize("status,code", [(400, "SMS.8003"), (401, "APIGW.0301"), (403, "APIGW.0302"),
@@ -235,11 +250,136 @@ def test_list_follows_pages_until_count():
     assert all("limit=%d" % client_page in r["url"] and "state=waiting" in r["url"] for r in session.requests)
 
 
-def test_list_stops_on_an_empty_page_even_if_count_is_larger():
+def test_an_empty_page_before_count_is_an_error_not_a_short_list():
     client, session = make_client(FakeResponse(200, {"count": 9, "source_servers": [{"id": "a"}]}),
                                   FakeResponse(200, {"count": 9, "source_servers": []}))[:2]
-    assert [s["id"] for s in client.list_sources()] == ["a"]
+    with pytest.raises(SmsApiError, match="reports 9 records but sent an empty page after 1"):
+        client.list_sources()
     assert len(session.requests) == 2
+
+
+def test_a_repeated_page_stops_the_listing():
+    page = FakeResponse(200, {"count": 500, "source_servers": [{"id": "s%d" % i} for i in range(200)]})
+    client, session = make_client(page, page, page)[:2]
+    with pytest.raises(SmsApiError, match="already sent"):
+        client.list_sources()
+    assert len(session.requests) == 2
+
+
+def test_endless_pages_are_bounded():
+    def fresh_page(request):
+        offset = int(request["url"].split("offset=")[1].split("&")[0])
+        return FakeResponse(200, {"count": sms_client.MAX_PAGES * sms_client.PAGE_SIZE,
+                                  "source_servers": [{"id": "s%d" % (offset + 1)}]})
+
+    client, session = make_client(*[fresh_page] * (sms_client.MAX_PAGES + 5))[:2]
+    with pytest.raises(SmsApiError, match="still more records after %d pages" % sms_client.MAX_PAGES):
+        client.list_sources()
+    assert len(session.requests) == sms_client.MAX_PAGES
+
+
+def test_an_absurd_count_stops_the_listing_at_once():
+    client, session = make_client(FakeResponse(200, {"count": 10 ** 9, "source_servers": [{"id": "a"}]}))[:2]
+    with pytest.raises(SmsApiError, match="more than the 20000 this client lists"):
+        client.list_sources()
+    assert len(session.requests) == 1
+
+
+GARBLED_BODIES = {
+    "html from a proxy": FakeResponse(200, raw=b"<html><body>Proxy login</body></html>",
+                                      headers={"Content-Type": "text/html"}),
+    "empty": FakeResponse(200, raw=b""),
+    "truncated": FakeResponse(200, raw=b'{"count": 1, "source_servers": [{"id": "a"'),
+    "null": FakeResponse(200, raw=b"null"),
+    "a list": FakeResponse(200, raw=b"[]"),
+    "count as text": FakeResponse(200, {"count": "1", "source_servers": []}),
+    "count as boolean": FakeResponse(200, {"count": True, "source_servers": []}),
+    "servers not a list": FakeResponse(200, {"count": 0, "source_servers": {}}),
+    "item not an object": FakeResponse(200, {"count": 1, "source_servers": ["a"]}),
+    "id as number": FakeResponse(200, {"count": 1, "source_servers": [{"id": 7}]}),
+    "name as list": FakeResponse(200, {"count": 1, "source_servers": [{"id": "a", "name": ["x"]}]}),
+    "too many items": FakeResponse(200, {"count": 999, "source_servers": [{"id": str(i)} for i in range(201)]}),
+    "not utf-8": FakeResponse(200, raw=b'{"count": 0, "source_servers": [], "x": "\xff\xfe"}'),
+    "deep nesting": FakeResponse(200, raw=b"[" * 100000),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GARBLED_BODIES))
+def test_a_garbled_listing_is_retried_then_an_error_never_no_sources(case):
+    client, session, clock = make_client(*[GARBLED_BODIES[case]] * 4, retries=3)
+    with pytest.raises(SmsApiError) as caught:
+        client.list_sources()
+    assert len(session.requests) == 4, "retried like a 5xx"
+    message = str(caught.value)
+    assert "without the JSON this call expects" in message and "gave up after 4 attempts" in message
+    assert caught.value.status == 200
+
+
+def test_a_garbled_answer_then_a_good_one_succeeds():
+    good = FakeResponse(200, {"count": 1, "source_servers": [{"id": "a", "name": "web01"}]})
+    client, session = make_client(GARBLED_BODIES["html from a proxy"], good)[:2]
+    assert client.list_sources() == [{"id": "a", "name": "web01"}]
+    assert len(session.requests) == 2
+
+
+@pytest.mark.parametrize("case", ["html from a proxy", "empty", "null", "a list"])
+def test_a_garbled_answer_to_a_create_is_ambiguous_and_not_resent(case):
+    client, session = make_client(GARBLED_BODIES[case], FakeResponse(200, {"id": "dup"}))[:2]
+    with pytest.raises(SmsAmbiguousError):
+        client.register_source({"name": "web01"})
+    assert len(session.requests) == 1
+
+
+def test_show_needs_a_source_record_and_delete_an_object_or_nothing():
+    client = make_client(FakeResponse(200, raw=b"[]"), FakeResponse(200, raw=b"[]"), retries=1)[0]
+    with pytest.raises(SmsApiError, match="expected a JSON object, got an array"):
+        client.show_source("a")
+    client = make_client(FakeResponse(200, raw=b"<html/>"), FakeResponse(200, raw=b"<html/>"), retries=1)[0]
+    with pytest.raises(SmsApiError, match="not JSON"):
+        client.delete_source("a")
+    client = make_client(FakeResponse(204, raw=b""))[0]
+    assert client.delete_source("a") is True
+
+
+def test_a_redirect_is_not_followed_and_names_the_new_place():
+    moved = FakeResponse(302, raw=b"", headers={"Location": "https://user:pw@evil.example/steal?x=1"})
+    client, session = make_client(moved, OK_LIST)[:2]
+    with pytest.raises(SmsApiError) as caught:
+        client.list_sources()
+    assert len(session.requests) == 1 and session.requests[0]["allow_redirects"] is False
+    assert "redirect to https://evil.example/steal" in str(caught.value) and "pw" not in str(caught.value)
+
+
+def test_gzip_and_deflate_bodies_are_decoded_by_the_client():
+    import gzip
+    import zlib
+    body = json.dumps({"count": 1, "source_servers": [{"id": "z"}]}).encode()
+    for encoding, raw in (("gzip", gzip.compress(body)), ("deflate", zlib.compress(body)),
+                          ("deflate", zlib.compress(body)[2:-4])):  # raw deflate, no zlib header
+        client = make_client(FakeResponse(200, raw=raw, headers={"Content-Encoding": encoding}))[0]
+        assert client.list_sources() == [{"id": "z"}]
+
+
+def test_a_body_over_the_size_cap_fails_without_retry():
+    import gzip
+    bomb = gzip.compress(b" " * (4 * 1024 * 1024))
+    client, session = make_client(FakeResponse(200, raw=bomb, headers={"Content-Encoding": "gzip"}),
+                                  max_response_size=1024 * 1024)[:2]
+    with pytest.raises(SmsApiError, match="larger than max_response_size"):
+        client.list_sources()
+    assert len(session.requests) == 1
+    client = make_client(FakeResponse(200, raw=b"x" * 10, headers={"Content-Length": str(10 ** 9)}),
+                         max_response_size=1024)[0]
+    with pytest.raises(SmsApiError, match="announced 1000000000 bytes"):
+        client.list_sources()
+
+
+def test_error_pages_are_shown_redacted_and_without_terminal_escapes():
+    page = ("<html>\x1b[31mgateway down\x1b[0m for %s</html>" % SK).encode()
+    client = make_client(FakeResponse(502, raw=page), retries=0)[0]
+    with pytest.raises(SmsApiError) as caught:
+        client.list_sources()
+    assert SK not in str(caught.value) and "\x1b" not in str(caught.value) and "gateway down" in str(caught.value)
 
 
 def test_find_sources_matches_exactly_client_side():
@@ -342,10 +482,56 @@ def test_incomplete_credentials_are_clear_errors(options, message, monkeypatch):
         SmsClient.from_options(options, session=ScriptedSession())
 
 
-def test_session_verifies_tls_by_default_and_uses_ca_path():
-    default = SmsClient.from_options({"access_key": "a", "secret_key": "s"})
-    assert default.session.verify is True and default.session.trust_env is True
-    bundle = SmsClient.from_options({"access_key": "a", "secret_key": "s", "ca_path": "/etc/ssl/ca.pem"})
-    assert bundle.session.verify == "/etc/ssl/ca.pem"
-    off = SmsClient.from_options({"access_key": "a", "secret_key": "s", "validate_certs": False})
-    assert off.session.verify is False
+def test_tls_settings_of_the_module_win_over_the_environment(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("pem")
+    env = {"REQUESTS_CA_BUNDLE": "/env/requests.pem", "CURL_CA_BUNDLE": "/env/curl.pem"}
+    assert sms_client.tls_verify_setting(False, str(bundle), env) is False
+    assert sms_client.tls_verify_setting(True, str(bundle), env) == str(bundle)
+    assert sms_client.tls_verify_setting(True, None, env) == "/env/requests.pem"
+    assert sms_client.tls_verify_setting(True, None, {"CURL_CA_BUNDLE": "/env/curl.pem"}) == "/env/curl.pem"
+    assert sms_client.tls_verify_setting(True, None, {}) is True
+    client = SmsClient.from_options({"access_key": "a", "secret_key": "s", "ca_path": str(bundle)})
+    assert client.session.trust_env is False, "requests must not merge REQUESTS_CA_BUNDLE over verify"
+    assert client.verify == str(bundle)
+    with pytest.raises(SmsApiError, match="is not a file"):
+        SmsClient.from_options({"access_key": "a", "secret_key": "s", "ca_path": str(tmp_path / "missing.pem")})
+
+
+def test_requests_carry_the_verify_setting_and_the_environment_proxies(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "iam.example")
+    projects = FakeResponse(200, {"projects": [{"name": "ap-southeast-3", "id": "p"}]})
+    client, session = make_client(projects, OK_LIST, project_id=None, validate_certs=False)[:2]
+    client.list_sources()
+    assert [r["verify"] for r in session.requests] == [False, False]
+    assert session.requests[0]["proxies"] == {}  # NO_PROXY
+    assert session.requests[1]["proxies"]["https"] == "http://proxy.example:3128"
+
+
+@pytest.mark.parametrize("options,refused", [
+    ({"auth_token": "tok-123456"}, "token"),
+    ({"username": "u", "password": "pw-123456", "domain_name": "d"}, "password"),
+])
+def test_password_and_token_are_refused_over_plain_http_unless_allowed(options, refused, monkeypatch):
+    for var in ("HUAWEICLOUD_SMS_ALLOW_INSECURE_HTTP", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"):
+        monkeypatch.delenv(var, raising=False)
+    plain = dict(options, endpoint="http://127.0.0.1:9", iam_endpoint="http://127.0.0.1:9")
+    with pytest.raises(SmsApiError, match="refusing to send the IAM %s over plain http://" % refused):
+        SmsClient.from_options(plain, session=ScriptedSession())
+    warned = []
+    client = SmsClient.from_options(dict(plain, allow_insecure_http=True), session=ScriptedSession(),
+                                    warn=warned.append)
+    assert warned and "plain http:// endpoint" in warned[0] and client.warnings == warned
+    monkeypatch.setenv("HUAWEICLOUD_SMS_ALLOW_INSECURE_HTTP", "true")
+    assert SmsClient.from_options(plain, session=ScriptedSession()).warnings
+
+
+def test_aksk_over_http_and_unverified_tls_are_warned_about():
+    client = SmsClient.from_options({"access_key": "a", "secret_key": "s", "endpoint": "http://127.0.0.1:9",
+                                     "project_id": "p"}, session=ScriptedSession())
+    assert len(client.warnings) == 1 and "127.0.0.1:9 is a plain http:// endpoint" in client.warnings[0]
+    client = SmsClient.from_options({"access_key": "a", "secret_key": "s", "validate_certs": False,
+                                     "project_id": "p"}, session=ScriptedSession())
+    assert len(client.warnings) == 1 and "validate_certs is false" in client.warnings[0]
+    assert SmsClient.from_options({"access_key": "a", "secret_key": "s"}, session=ScriptedSession()).warnings == []

@@ -42,6 +42,30 @@ def test_explain_gives_actionable_advice(status, code, text, auth_kind, skew, ex
         assert "server said" in message
 
 
+@pytest.mark.parametrize("text", ["x-sdk-date not found",
+                                  "x-sdk-date '2025-01-01' is not in the format YYYYMMDDTHHMMSSZ",
+                                  "verify aksk signature fail, signed headers missing from the request: x-sdk-date",
+                                  "token expires, expires_at: 2026-01-01"])
+def test_a_message_that_only_names_the_date_header_is_not_clock_skew(text):
+    message = explain(401, "APIGW.0301", text, auth_kind="aksk")
+    assert "clock skew" not in message
+
+
+@pytest.mark.parametrize("text", ["Signature expired",
+                                  "the request time 20261130T031837Z differs from the server time by more than "
+                                  "15 minutes"])
+def test_only_a_real_skew_answer_is_reported_as_clock_skew(text):
+    assert explain(401, "APIGW.0301", text, auth_kind="aksk").startswith("clock skew")
+
+
+@pytest.mark.parametrize("text", ["verify security token fail",
+                                  "x-security-token not found; the AK is a temporary credential"])
+def test_a_wrong_security_token_is_not_an_expired_iam_token(text):
+    message = explain(401, "APIGW.0301", text, auth_kind="aksk")
+    assert "security_token does not match the temporary AK/SK" in message
+    assert "IAM token" not in message
+
+
 def test_validation_errors_name_the_offending_field():
     message = explain(400, "SMS.8003", "disks[0].size must be an integer", fields=["disks[0].size"])
     assert "in field disks[0].size" in message and "disks[0].size must be an integer" in message

@@ -14,6 +14,7 @@ EXPECTED_ENV = {
     "secret_key": "HUAWEICLOUD_SDK_SK", "security_token": "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "project_id": "HUAWEICLOUD_SDK_PROJECT_ID", "auth_token": "HUAWEICLOUD_SDK_AUTH_TOKEN",
     "username": "HUAWEICLOUD_USERNAME", "password": "HUAWEICLOUD_PASSWORD", "domain_name": "HUAWEICLOUD_DOMAIN_NAME",
+    "allow_insecure_http": "HUAWEICLOUD_SMS_ALLOW_INSECURE_HTTP",
 }
 SECRETS = {"secret_key", "security_token", "auth_token", "password"}
 
