@@ -267,6 +267,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._sms.payload import (
     apply_overrides,
     build_payload,
     fit_payload,
+    source_identity,
     validate_payload,
 )
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms.registration import (
@@ -293,11 +294,8 @@ def desired_body(params, warnings) -> dict:
 
 def identity(params) -> dict:
     """``name``/``ip`` (as selected by ``match``) to find the source by, for ``state: absent``."""
-    payload = params["payload"] or {}
-    discovery = params["discovery"] or {}
-    name = params["name"] or payload.get("name") or (discovery.get("system") or {}).get("hostname")
-    ip = payload.get("ip") or (discovery.get("network") or {}).get("primary_ipv4")
-    keys = match_values(fit_payload({"name": name, "ip": ip}), params["match"])
+    found = source_identity(params["discovery"], params["name"], params["payload"])
+    keys = match_values({"name": found["name"], "ip": found["ip"]}, params["match"])
     return {"name": keys.get("name"), "ip": keys.get("ip")}
 
 

@@ -5,11 +5,13 @@
 
 This module util is PRIVATE: its interface may change without notice.
 
-This is the one place where SMS's dialect lives (docs/payload.md explains every choice with
-the sections of sms-api.md it rests on): ``subvolumn``; sizes, ``memory`` and btrfs ``size`` as
+This is where SMS's wire dialect lives (docs/payload.md explains every choice with the
+sections of sms-api.md it rests on): ``subvolumn``; sizes, ``memory`` and btrfs ``size`` as
 integer bytes; btrfs ids and ``is_snapshot`` as strings; ``"null"`` for an unmounted subvolume;
 ``components`` and ``raw_devices`` joined with ``;``; ``linux_block_check`` as a JSON string;
-``os_version`` in the agent's naming; ``device_use`` classification.
+``device_use`` classification; the host's SMS name and address (``source_identity``). What SMS
+supports (``os_version`` naming, the boot loader, the layouts it cannot migrate) comes from
+``_sms/rules.py``, the same rules the readiness filter reports.
 
 Conventions: a value discovery does not know (``null``) is left out of the body rather than
 sent as ``0`` or ``""`` — except ``mount_point`` (``""`` = not mounted) and the fields SMS
@@ -22,42 +24,16 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms import rules
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.rules import MAX_NAME_LENGTH, os_version
+
 DEFAULT_AGENT_VERSION = "25.5.0"
-MAX_NAME_LENGTH = 64
 LEGACY_BODY_LIMIT = 10240
 LIST_SEPARATOR = ";"
 UNMOUNTED_SUBVOLUME = "null"
 MIB = 1024 * 1024
 INT32_MAX = 2 ** 31 - 1
 INT64_MAX = 2 ** 63 - 1
-
-# os-release ID -> the agent's OS name (sms-api.md 5.2; docs/payload.md "os_version").
-OS_NAMES = {
-    "almalinux": "ALMALINUX",
-    "alinux": "ALIBABA",
-    "amzn": "AMAZON",
-    "centos": "CENTOS",
-    "debian": "DEBIAN",
-    "euleros": "EULEROS",
-    "fedora": "FEDORA",
-    "hce": "HCE",
-    "kylin": "KYLIN",
-    "ol": "ORACLE",
-    "openeuler": "OPENEULER",
-    "opensuse": "OPENSUSE",
-    "opensuse-leap": "OPENSUSE",
-    "rhcos": "REDHAT_COREOS",
-    "rhel": "REDHAT",
-    "rocky": "ROCKY",
-    "sled": "SUSE",
-    "sles": "SUSE",
-    "sles_sap": "SUSE",
-    "tencentos": "TENCENTOS",
-    "ubuntu": "UBUNTU",
-}
-# CentOS Stream is identified by SMS as x.0 (FAQ-PDF 4.1).
-_STREAM_DISTROS = ("centos",)
-_32BIT_ARCHES = ("i386", "i486", "i586", "i686", "x86", "armv7l", "armv6l")
 
 # sms_discovery platform.cloud -> SMS ``platform`` (sms-api.md 2.1, 5.1).
 PLATFORMS = {
@@ -101,6 +77,7 @@ def build_payload(discovery, agent_version=DEFAULT_AGENT_VERSION, name=None, ove
         raise PayloadError("discovery", "expected the sms_discovery dict, got %s" % type(discovery).__name__)
     try:
         body = _body(discovery, agent_version, name, include_virtual_interfaces, warnings)
+        warnings.extend(rules.blocker_warnings(discovery))
     except (AttributeError, TypeError, KeyError, ValueError) as exc:
         if isinstance(exc, PayloadError):
             raise
@@ -118,11 +95,11 @@ def _body(discovery, agent_version, name, include_virtual_interfaces, warnings) 
     platform = _section(discovery, "platform")
     network = _section(discovery, "network")
     storage = _section(discovery, "storage")
-    hostname = system.get("hostname")
+    identity = source_identity(discovery, name, warnings=warnings)
 
     body = {
-        "name": name or hostname,
-        "hostname": hostname,
+        "name": identity["name"],
+        "hostname": system.get("hostname"),
         "os_type": "LINUX",
         "os_version": os_version(system, warnings),
         "linux_block_check": linux_block_check(system),
@@ -135,23 +112,15 @@ def _body(discovery, agent_version, name, include_virtual_interfaces, warnings) 
         "has_rsync": _tool_present(system, "rsync"),
         "has_tc": _tool_present(system, "tc"),
         "paravirtualization": bool(platform.get("paravirtualized")),
-        "boot_loader": boot_loader(firmware.get("boot_loader")),
+        "boot_loader": rules.boot_loader_value(firmware.get("boot_loader")),
         "raw_devices": LIST_SEPARATOR.join(storage.get("raw_devices") or []),
+        "ip": identity["ip"],
+        "ipv6": identity["ipv6"],
     }
-    primary_ipv4, primary_ipv6 = network.get("primary_ipv4"), network.get("primary_ipv6")
-    if primary_ipv4:
-        body["ip"] = primary_ipv4
-    elif primary_ipv6:
-        body["ipv6"] = primary_ipv6
     body["networks"] = networks(network, include_virtual_interfaces)
     body["disks"] = disks(storage, warnings)
     body["volume_groups"] = volume_groups(storage, warnings)
     body["btrfs_list"] = btrfs_list(storage, warnings)
-    if body["paravirtualization"]:
-        warnings.append("this host is a Xen PV guest: SMS cannot migrate paravirtualized servers")
-    if storage.get("raw_devices"):
-        warnings.append("raw devices (%s) are not supported by SMS" % body["raw_devices"])
-
     return {key: value for key, value in body.items() if value is not None}
 
 
@@ -170,16 +139,34 @@ def apply_overrides(body, overrides) -> dict:
 
 
 def fit_payload(body, warnings=None) -> dict:
-    """Truncate ``name`` and ``hostname`` to the documented 64 characters (with a warning)."""
-    warnings = [] if warnings is None else warnings
+    """``name`` and ``hostname`` fitted to the documented 64 characters (``rules.fit_name``:
+    a longer name becomes its first 55 characters, ``-`` and 8 hex characters of its SHA-256,
+    with a warning), so two long names never become one."""
     fitted = dict(body)
     for key in ("name", "hostname"):
-        value = fitted.get(key)
-        if isinstance(value, str) and len(value) > MAX_NAME_LENGTH:
-            fitted[key] = value[:MAX_NAME_LENGTH]
-            warnings.append("%s %r is longer than %d characters: truncated to %r"
-                            % (key, value, MAX_NAME_LENGTH, fitted[key]))
+        if key in fitted:
+            fitted[key] = rules.fit_name(fitted[key], key, warnings)
     return fitted
+
+
+def source_identity(discovery=None, name=None, payload=None, warnings=None) -> dict:
+    """The SMS name and address of a host: the one rule the modules, filters and roles use.
+
+    ``name``: the given name, else the payload's ``name``, else discovery's
+    ``system.hostname``, fitted to 64 characters (``fit_payload``). ``ip``: the payload's
+    ``ip``, else discovery's ``network.primary_ipv4``; ``ipv6``: only when there is no IPv4 (the
+    payload's ``ipv6``, else ``network.primary_ipv6``). Unknown values are None.
+    Returns ``{"name": ..., "ip": ..., "ipv6": ...}``.
+    """
+    discovery = discovery if isinstance(discovery, dict) else {}
+    payload = payload if isinstance(payload, dict) else {}
+    system, network = _section(discovery, "system"), _section(discovery, "network")
+    identity = {
+        "name": name or payload.get("name") or system.get("hostname") or None,
+        "ip": payload.get("ip") or network.get("primary_ipv4") or None,
+    }
+    identity["ipv6"] = None if identity["ip"] else payload.get("ipv6") or network.get("primary_ipv6") or None
+    return fit_payload(identity, warnings)
 
 
 def _section(discovery, key) -> dict:
@@ -198,34 +185,6 @@ def _int(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def os_version(system, warnings=None) -> str | None:
-    """The agent-style OS name, e.g. ``CENTOS_7_9_64BIT``, ``SUSE12_64BIT_SP2``, ``UBUNTU_22_4_64BIT``."""
-    distro = system.get("distribution") or {}
-    distro_id = str(distro.get("id") or "").lower()
-    major = _int(distro.get("major"))
-    if not distro_id or major is None:
-        if warnings is not None:
-            warnings.append("the distribution is unknown: set overrides.os_version (e.g. CENTOS_7_9_64BIT)")
-        return None
-    prefix = OS_NAMES.get(distro_id)
-    if prefix is None:
-        prefix = re.sub(r"[^A-Z0-9]+", "_", distro_id.upper()).strip("_")
-        if warnings is not None:
-            warnings.append("distribution %r is not in the os_version table: sending %r; SMS may not "
-                            "recognise it, set overrides.os_version if needed" % (distro_id, prefix))
-    minor = _int(distro.get("minor"))
-    if minor is None and distro_id in _STREAM_DISTROS and "stream" in str(distro.get("name") or "").lower():
-        minor = 0
-    bits = "32BIT" if str(system.get("architecture") or "").lower() in _32BIT_ARCHES else "64BIT"
-    if prefix == "SUSE":
-        service_pack = _int(distro.get("service_pack"))
-        if service_pack is None:
-            service_pack = minor
-        return "SUSE%d_%s%s" % (major, bits, "_SP%d" % service_pack if service_pack else "")
-    parts = [prefix, str(major)] + ([str(minor)] if minor is not None else []) + [bits]
-    return "_".join(parts)
-
-
 def linux_block_check(system) -> str:
     """JSON string with the distribution and kernel facts block-level migration checks use."""
     distro = system.get("distribution") or {}
@@ -233,7 +192,7 @@ def linux_block_check(system) -> str:
     match = re.match(r"(\d+)\.(\d+)", kernel)
     distro_id = str(distro.get("id") or "").lower()
     return json.dumps({
-        "release_type": OS_NAMES.get(distro_id, distro_id.upper()),
+        "release_type": rules.OS_NAMES.get(distro_id, distro_id.upper()),
         "release_version": str(distro.get("version_id") or ""),
         "kernel_simplification": "%s.%s" % match.groups() if match else kernel,
         "architecture": str(system.get("architecture") or ""),
@@ -246,17 +205,6 @@ def platform_name(cloud) -> str:
     if not cloud:
         return "default"
     return PLATFORMS.get(str(cloud).lower(), "other")
-
-
-def boot_loader(loader) -> str:
-    """``GRUB`` when GRUB (legacy or 2) was found; otherwise the detected name upper-cased.
-
-    SMS accepts only ``GRUB``: ``validate_payload`` warns about any other value.
-    """
-    name = str((loader or {}).get("name") or "").lower() if isinstance(loader, dict) else str(loader or "").lower()
-    if name in ("grub", "grub2"):
-        return "GRUB"
-    return name.upper() or "UNKNOWN"
 
 
 def _netmask(address) -> str | None:
@@ -373,8 +321,6 @@ def disks(storage, warnings=None) -> list:
                             lvm_pv=disk.get("lvm_pv"), roles=disk.get("roles"))
             partitions = [physical_volume(spanning, index=0)]
         roles = set(disk.get("roles") or [])
-        if disk.get("type") == "md" and warnings is not None:
-            warnings.append("%s is a software RAID (md) array: SMS does not support RAID" % disk.get("path"))
         device_use = "BOOT" if roles & {"root", "boot"} else "VOLUME_GROUP" if disk.get("lvm_pv") else "NORMAL"
         entry = {
             "name": disk.get("path"),
@@ -433,11 +379,6 @@ def volume_groups(storage, warnings=None) -> list:
         if not isinstance(vg, dict):
             continue
         members = [lv for lv in lvs if lv.get("vg") == vg.get("name")]
-        for lv in members:
-            if str(lv.get("segment_type") or "").startswith("thin") and warnings is not None:
-                warnings.append("%s is an LVM thin volume: SMS does not support thin pools" % lv.get("key"))
-        if vg.get("duplicate_name") and warnings is not None:
-            warnings.append("volume group name %r is used twice: SMS cannot collect duplicate VG names" % vg.get("name"))
         entry = {
             "name": vg.get("name"),
             "size": _int(vg.get("size_bytes")),
@@ -598,10 +539,10 @@ def validate_payload(body) -> list:
     _check(body, _BODY, "")
     if not body["networks"][0].get("mac"):
         raise PayloadError("networks[0].mac", "the first network entry must have a MAC address")
+    problem = rules.boot_loader_problem(body["boot_loader"]) if body.get("os_type") == "LINUX" else None
+    if problem:
+        raise PayloadError("boot_loader", problem)
     warnings = []
-    if body.get("os_type") == "LINUX" and body.get("boot_loader") != "GRUB":
-        warnings.append("boot loader %s: SMS only supports GRUB and will reject or flag this source (set "
-                        "overrides.boot_loader if detection was wrong)" % body.get("boot_loader"))
     size = len(json.dumps(body, separators=(",", ":")).encode("utf-8"))
     if size > LEGACY_BODY_LIMIT:
         warnings.append("the registration body is %d bytes, over the legacy SMS limit of %d bytes; if SMS rejects "

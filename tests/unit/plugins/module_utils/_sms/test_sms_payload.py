@@ -1,5 +1,6 @@
 """sms_discovery -> POST /v3/sources: every mapping rule of docs/payload.md, validation, comparison."""
 
+import hashlib
 import json
 
 import pytest
@@ -49,14 +50,39 @@ def test_linux_block_check_is_a_json_string():
         "architecture": "x86_64", "kernel_version": "3.10.0-1160.el7.x86_64"}
 
 
-def test_name_argument_and_truncation_to_64_characters():
+def test_name_argument_and_long_names_shortened_uniquely_to_64_characters():
     body = build(name="custom-name")[0]
     assert body["name"] == "custom-name" and body["hostname"] == "web01"
     facts = sample()
     facts["system"]["hostname"] = "h" * 70
     body, warnings = build(facts)
-    assert body["name"] == body["hostname"] == "h" * 64
-    assert len([w for w in warnings if "truncated" in w]) == 2
+    digest = hashlib.sha256(("h" * 70).encode()).hexdigest()[:8]
+    assert body["name"] == body["hostname"] == "h" * 55 + "-" + digest
+    assert len(body["name"]) == 64
+    assert len([w for w in warnings if "longer than 64 characters" in w]) == 2
+
+
+def test_two_long_names_sharing_64_characters_stay_two_names():
+    first, second = "a" * 64 + "-one", "a" * 64 + "-two"
+    names = {build(name=first)[0]["name"], build(name=second)[0]["name"]}
+    assert len(names) == 2 and all(len(name) == 64 for name in names)
+    assert build(name=first)[0]["name"] == build(name=first)[0]["name"]  # deterministic
+    assert p.fit_payload({"name": "x" * 64})["name"] == "x" * 64  # 64 characters fit as they are
+
+
+def test_source_identity_is_the_one_name_and_address_rule():
+    facts = sample()
+    assert p.source_identity(facts) == {"name": "web01", "ip": "192.168.0.10", "ipv6": None}
+    assert p.source_identity(facts, name="db1")["name"] == "db1"
+    assert p.source_identity(facts, payload={"name": "n", "ip": "10.0.0.1"}) == {
+        "name": "n", "ip": "10.0.0.1", "ipv6": None}
+    facts["network"]["primary_ipv4"] = None
+    assert p.source_identity(facts) == {"name": "web01", "ip": None, "ipv6": "2001:db8::10"}
+    assert p.source_identity(None) == {"name": None, "ip": None, "ipv6": None}
+    warnings = []
+    long_name = p.source_identity({"system": {"hostname": "z" * 80}}, warnings=warnings)["name"]
+    body = build(name="z" * 80)[0]
+    assert long_name == body["name"] and len(warnings) == 1
 
 
 def test_overrides_replace_and_null_removes():
@@ -120,21 +146,35 @@ def test_firmware(mode, expected):
     assert build(facts)[0]["firmware"] == expected
 
 
-@pytest.mark.parametrize("loader,expected", [
-    ({"name": "grub2"}, "GRUB"), ({"name": "grub"}, "GRUB"), ({"name": "lilo"}, "LILO"),
-    ({"name": "systemd-boot"}, "SYSTEMD-BOOT"), ({"name": "none"}, "NONE"), (None, "UNKNOWN"),
-])
-def test_boot_loader(loader, expected):
+@pytest.mark.parametrize("loader", [{"name": "grub2"}, {"name": "grub"}])
+def test_grub_is_sent_as_grub(loader):
     facts = sample()
     facts["firmware"]["boot_loader"] = loader
-    body, warnings = build(facts)
-    assert body["boot_loader"] == expected
-    assert any("only supports GRUB" in w for w in warnings) is (expected != "GRUB")
+    assert build(facts)[0]["boot_loader"] == "GRUB"
 
 
-def test_boot_loader_override_silences_the_warning():
+@pytest.mark.parametrize("loader,value", [
+    (None, "UNKNOWN"), ({"name": None, "method": None, "evidence": []}, "UNKNOWN"), ({"name": "lilo"}, "LILO"),
+    ({"name": "systemd-boot"}, "SYSTEMD-BOOT"), ({"name": "none"}, "NONE"),
+])
+def test_a_boot_loader_sms_rejects_fails_before_any_request_naming_field_and_override(loader, value):
     facts = sample()
-    facts["firmware"]["boot_loader"] = {"name": "none"}
+    facts["firmware"]["boot_loader"] = loader
+    with pytest.raises(PayloadError) as caught:
+        build(facts)
+    assert caught.value.field == "boot_loader"
+    assert "overrides: {boot_loader: GRUB}" in str(caught.value)
+    if value == "UNKNOWN":
+        assert "could not identify the boot loader" in str(caught.value)
+    else:
+        assert "boots with %s" % value in str(caught.value)
+    with pytest.raises(PayloadError, match="^boot_loader: "):
+        p.validate_payload(dict(build(sample())[0], boot_loader=value))
+
+
+def test_boot_loader_override_makes_the_body_valid():
+    facts = sample()
+    facts["firmware"]["boot_loader"] = {"name": None}
     body, warnings = build(facts, overrides={"boot_loader": "GRUB"})
     assert body["boot_loader"] == "GRUB" and warnings == []
 
@@ -288,7 +328,8 @@ def test_lvm_warnings_for_thin_volumes_duplicates_and_missing_report():
     facts["storage"]["lvm"]["lvs"][1]["segment_type"] = "thin"
     facts["storage"]["lvm"]["vgs"][0]["duplicate_name"] = True
     warnings = build(facts)[1]
-    assert any("thin" in w for w in warnings) and any("used twice" in w for w in warnings)
+    assert any(w.startswith("lvm_thin_pools: ") for w in warnings)
+    assert any(w.startswith("duplicate_vg_names: ") for w in warnings)
     facts = sample()
     facts["storage"]["lvm"] = {"available": False, "pvs": [], "vgs": [], "lvs": []}
     body, warnings = build(facts)
