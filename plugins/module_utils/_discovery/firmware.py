@@ -166,7 +166,7 @@ def detect_boot_loader(ctx):
     decision = decide_boot_loader(markers)
     if decision['name'] is not None:
         return decision
-    if os.geteuid() != 0:
+    if ctx.euid() != 0:
         ctx.warn('firmware: boot loader unknown: no configuration file readable and the boot disk '
                  'can only be read as root')
         return decision

@@ -187,6 +187,25 @@ class DiscoveryContext(object):
         except (IOError, OSError):
             return None
 
+    # -- host --------------------------------------------------------------------------------
+    def uname(self):
+        """``(sysname, nodename, release, version, machine)`` of the host."""
+        return tuple(os.uname())
+
+    def euid(self):
+        return os.geteuid()
+
+    def getenv(self, name):
+        """A variable of the environment discovery runs in (the locale fallback)."""
+        return os.environ.get(name) or None
+
+    def online_cpus(self):
+        """``sysconf(_SC_NPROCESSORS_ONLN)``, None when unknown."""
+        try:
+            return os.sysconf('SC_NPROCESSORS_ONLN')
+        except (ValueError, OSError, AttributeError):
+            return None
+
     # -- commands ----------------------------------------------------------------------------
     def which(self, name):
         if name not in self._binaries:

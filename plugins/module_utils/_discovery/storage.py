@@ -126,7 +126,7 @@ class _Collector(object):
         self.probed = False       # blkid gave usable output (or there was nothing to probe)
         self.unprobed = {}        # kernel name -> why blkid could not probe it
         self.empty = set()        # kernel names blkid found nothing on
-        self.is_root = os.geteuid() == 0
+        self.is_root = ctx.euid() == 0
         self.unreadable = []      # kernel names whose first sectors could not be read either
         self.first_sectors = {}   # kernel name -> partition table read from the first sectors
         self.mounts = []

@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import re
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import osrelease
@@ -129,18 +128,15 @@ def _locale(ctx):
             if values.get(variable):
                 return values[variable], path
     for variable in ('LC_ALL', 'LANG'):
-        if os.environ.get(variable):
-            return os.environ[variable], 'environment'
+        if ctx.getenv(variable):
+            return ctx.getenv(variable), 'environment'
     return None, None
 
 
 def _cpu_count(ctx):
     count = parse_cpu_list(ctx.read('/sys/devices/system/cpu/online'))
     if count is None:
-        try:
-            count = os.sysconf('SC_NPROCESSORS_ONLN')
-        except (ValueError, OSError, AttributeError):
-            count = None
+        count = ctx.online_cpus()
     if not count or count < 1:
         ctx.warn('system: CPU count unknown (/sys/devices/system/cpu/online unreadable)')
         return None
@@ -149,7 +145,7 @@ def _cpu_count(ctx):
 
 def collect(ctx, options=None):
     """Collect the ``system`` section (see docs/discovery.md)."""
-    uname = os.uname()
+    uname = ctx.uname()
     hostname = uname[1]
     fqdn = hostname if '.' in hostname else fqdn_from_hosts(hostname, ctx.read('/etc/hosts'))
     memory_bytes = parse_meminfo_total(ctx.read('/proc/meminfo'))
@@ -173,6 +169,6 @@ def collect(ctx, options=None):
         'tools': tools,
         'has_rsync': tools['rsync'] is not None,
         'has_tc': tools['tc'] is not None,
-        'is_root': os.geteuid() == 0,
+        'is_root': ctx.euid() == 0,
         'container': detect_container(ctx),
     }
