@@ -17,7 +17,9 @@ def sms():
 @pytest.fixture
 def run(monkeypatch, capsys, sms):
     def runner(args, **kwargs):
-        return run_module(source.main, args, monkeypatch, capsys, client=kwargs.pop("client", sms), **kwargs)
+        client = kwargs.pop("client", sms)
+        monkeypatch.setattr(sms_module.SmsClient, "from_options", classmethod(lambda cls, options, **kw: client))
+        return run_module(source.main, args, monkeypatch, capsys, **kwargs)
     return runner
 
 
@@ -59,14 +61,13 @@ def test_invalid_payload_fails_naming_the_field(run, sms):
     assert "btrfs_list[0].size: must be an integer" in result["msg"] and not sms.calls
 
 
-def test_warnings_are_reported(run):
+def test_warnings_are_reported(run, sms):
     facts = sample()
-    facts["firmware"]["boot_loader"] = {"name": "lilo"}
     facts["system"]["hostname"] = "x" * 70
     rc, result = run({"discovery": facts})
     assert rc == 0
-    assert any("only supports GRUB" in w for w in warning_texts(result))
-    assert any("truncated" in w for w in warning_texts(result))
+    assert any("longer than 64 characters: sent as" in w for w in warning_texts(result))
+    assert len(result["source"]["name"]) == 64
 
 
 @pytest.mark.parametrize("args,message", [
@@ -137,7 +138,7 @@ def test_api_errors_fail_cleanly_without_secrets(run, sms):
 def test_credentials_reach_the_client_and_are_no_log(monkeypatch, capsys):
     seen = {}
 
-    def capture(cls, options):
+    def capture(cls, options, **kwargs):
         seen.update(options)
         return FakeSms()
 
