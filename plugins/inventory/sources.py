@@ -20,14 +20,16 @@ description:
     migration state and one per OS type.
   - The configuration file must be named V(sms_sources.yml) or V(sms_sources.yaml), or end in
     V(.sms_sources.yml) or V(.sms_sources.yaml), for example C(prod.sms_sources.yaml).
-  - Everything the API returns is data, never a template, on every supported ansible-core: a value
-    that could be a Jinja2 template (it contains V({) or V(})) is marked unsafe, and
-    C(ansible-inventory --list) shows it as C({"__ansible_unsafe": ...}); every other value is a
-    plain string there.
-  - Host names are made safe: characters other than letters, digits, V(.), V(-) and V(_), a V(..)
-    and a leading V(.) or V(-) become V(_), and names are cut to 64 characters; a warning names
-    the sources whose name changed. A record of the wrong shape (for example a string
-    C(add_date)) is skipped with a warning that names it.
+  - "Everything the API returns is data, never a template, on every supported ansible-core: a
+    value that could be a Jinja2 template (it contains V({) or V(})) is marked unsafe, and
+    C(ansible-inventory --list) shows it as C({\"__ansible_unsafe\": ...}); every other value is a
+    plain value there."
+  - Host names are made safe, since they become file names (C(host_vars)) and reach the screen.
+    Characters other than letters, digits, V(.), V(-) and V(_), a V(..) and a leading V(.) or V(-)
+    become V(_), and names are cut to 64 characters; a warning names the sources whose name
+    changed.
+  - A record of the wrong shape (for example a string C(add_date)) is skipped with a warning that
+    names it.
   - Credentials and endpoints are the same options, with the same C(HUAWEICLOUD_*) environment
     variables, as the collection's modules; in AWX/AAP the C(Huawei Cloud SMS) credential type
     sets those variables.
@@ -57,8 +59,8 @@ options:
       - Prefix of the host variables that hold the source's fields (C(sms_id), C(sms_state), ...).
       - Use it in O(keyed_groups), O(groups) and O(compose) expressions.
       - It must start with a letter or V(_), hold only letters, digits and V(_), and cannot make
-        C(ansible_*) names (V(ansible_), V(ans) or an empty prefix are refused): the API must not
-        set connection variables such as C(ansible_connection).
+        C(ansible_*) names, so that the API cannot set connection variables such as
+        C(ansible_connection). An empty prefix, V(ansible_) or V(ans) are refused.
     type: str
     default: sms_
   filters:
@@ -404,6 +406,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.inventory.set_variable(name, prefix + field, value)
 
         hostvars = self.inventory.get_host(name).get_vars()
-        self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
+        compose = self.get_option("compose") or {}
+        self._set_composite_vars(compose, hostvars, name, strict=strict)
+        composed = self.inventory.get_host(name).get_vars()
+        for var in set(compose) & set(composed):  # results from API data are data too
+            self.inventory.set_variable(name, var, as_data(plain_json(composed[var])))
         self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
         self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -17,14 +18,12 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
+from tests.conftest import ANSIBLE_CORES, AnsibleCore
 from tests.emulator.harness import run_emulator
 
 sdk = pytest.importorskip("huaweicloudsdksms.v3", reason="huaweicloudsdksms (test-only oracle) is not installed")
 from huaweicloudsdkcore.auth.credentials import BasicCredentials  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ANSIBLE_INVENTORY = os.path.join(ROOT, ".venv", "bin", "ansible-inventory")
-COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(ROOT, ".tmp", "collections")
 INVENTORY_FILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inventory")
 
 # name, ip, os_type, os_version, (copystate, migrationcycle) or None to stay "waiting"
@@ -78,20 +77,17 @@ def fleet():
 
 
 class Runner:
-    """Runs ansible-inventory with credentials in the environment; no output may show the secret key."""
+    """Runs ansible-inventory (and ansible-playbook) of one ansible-core with credentials in the
+    environment; no output may show the secret key."""
 
-    def __init__(self, emu, tmp_path):
+    def __init__(self, emu, tmp_path, core: AnsibleCore):
         self.emu = emu
         self.tmp_path = tmp_path
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith(("HUAWEICLOUD_", "ANSIBLE_")) and key.lower() not in ("http_proxy", "https_proxy")}
+        self.core = core
+        self.env = {key: value for key, value in core.env().items()
+                    if key.lower() not in ("http_proxy", "https_proxy")}
         self.env.update({
-            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
-            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-            "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-            "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
-            "NO_PROXY": "127.0.0.1,localhost",
             "HUAWEICLOUD_SDK_AK": emu.ak,
             "HUAWEICLOUD_SDK_SK": emu.sk,
             "HUAWEICLOUD_SDK_PROJECT_ID": emu.project_id,
@@ -109,9 +105,9 @@ class Runner:
         path.write_text(yaml.safe_dump(config))
         return path
 
-    def run(self, path, *args, check=True, env=None):
+    def run(self, path, *args, check=True, env=None, command="ansible-inventory"):
         proc = subprocess.run(
-            [ANSIBLE_INVENTORY, "-i", str(path), *args], cwd=self.tmp_path, env={**self.env, **(env or {})},
+            [self.core.command(command), "-i", str(path), *args], cwd=self.tmp_path, env={**self.env, **(env or {})},
             capture_output=True, text=True, timeout=120, check=False,
         )
         for secret in {self.emu.sk, self.env["HUAWEICLOUD_SDK_SK"], (env or {}).get("HUAWEICLOUD_SDK_SK")} - {None}:
@@ -130,11 +126,13 @@ class Runner:
 
 @pytest.fixture
 def runner(fleet, tmp_path):
-    return Runner(fleet.emu, tmp_path)
+    """A runner on ansible-core 2.19 (.venv) for the behaviour that does not depend on the version."""
+    home = tmp_path / "ansible-home"
+    return Runner(fleet.emu, tmp_path, AnsibleCore("2.19", os.path.join(ANSIBLE_CORES["2.19"], "bin"), str(home)))
 
 
 def untagged(mapping):
-    """ansible-core 2.19 writes untrusted strings (all API data) as {"__ansible_unsafe": value}."""
+    """Strings that could be templates are written as {"__ansible_unsafe": value} by ansible-inventory."""
     return mapping["__ansible_unsafe"] if set(mapping) == {"__ansible_unsafe"} else mapping
 
 
@@ -183,14 +181,6 @@ def test_list_gives_every_source_with_its_fields(runner, fleet):
     assert hostvars["web01"]["sms_id"] == ids["10.10.0.11"]
     assert hostvars["web01_" + ids["10.10.0.99"]]["ansible_host"] == "10.10.0.99"
     assert hostvars["web01"]["migration_stage"] == "waiting/none"  # compose
-
-
-def test_api_data_is_never_trusted_as_a_template(runner):
-    """A source named like a Jinja2 expression stays text: API data must not be templated."""
-    raw = json.loads(runner.run(runner.config("sms_sources.yml"), "--list").stdout)
-    state = raw["_meta"]["hostvars"]["web02"]["sms_state"]
-    if isinstance(state, dict):  # ansible-core >= 2.19 marks every untrusted string
-        assert state == {"__ansible_unsafe": "replicate"}
 
 
 def test_graph_groups_by_state_and_os(runner, fleet):
@@ -281,8 +271,173 @@ def test_pagination_lists_every_page(sms_emulator, tmp_path):
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: register(client, "bulk%03d" % i, "10.20.%d.%d" % (i // 250, i % 250 + 1), index=i),
                       range(total)))
-    runner = Runner(sms_emulator, tmp_path)
+    runner = Runner(sms_emulator, tmp_path, AnsibleCore("2.19", os.path.join(ANSIBLE_CORES["2.19"], "bin"),
+                                                        str(tmp_path / "ansible-home")))
     inventory = runner.inventory(runner.config("sms_sources.yml"))
     assert sorted(inventory["_meta"]["hostvars"]) == ["bulk%03d" % i for i in range(total)]
     offsets = [(c["query"].get("limit"), c["query"].get("offset")) for c in runner.list_calls()]
     assert offsets == [("200", "0"), ("200", "200")]
+
+
+# ---- hostile API data, on every supported ansible-core -----------------------------------------
+# A compromised account, a man in the middle or a migrated server naming itself: whatever the SMS
+# API returns must stay data. Each expression would create a file under $PWNED if rendered.
+
+def pwn(field):
+    return "{{ lookup('pipe', 'touch $PWNED/%s') }}" % field
+
+
+HOSTILE_NAME = pwn("name")  # 42 characters: fits SMS's 64-character name
+EVIL_HOST = "___lookup__pipe____touch__PWNED_name_____"  # HOSTILE_NAME made safe
+HOSTILE_IP = pwn("ip")
+HOSTILE_OS = pwn("os")
+TRAVERSAL = "../../evil"  # host_vars/../../evil.yml from the inventory directory
+ESCAPES = "web\x1b[2J\x1b]0;owned\x07"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """An emulator whose records hold what a hostile API could send: Jinja2 in the name, IP and
+    OS version, a traversal name, terminal escapes, a string add_date. The benign ones come from
+    the SDK; the rest is written into the emulator's state file (the real API would refuse it at
+    registration, a hostile one serves it anyway)."""
+    state = tmp_path_factory.mktemp("hostile-sms") / "sms.db"
+    with run_emulator(state_file=str(state)) as emu:
+        client = sdk_client(emu)
+        ids = {name: register(client, name, "10.30.0.%d" % (index + 1), index=index)
+               for index, name in enumerate(("plain01", "evil", "traversal", "escapes", "badtype"))}
+        patches = {
+            ids["evil"]: {"name": HOSTILE_NAME, "ip": HOSTILE_IP, "os_version": HOSTILE_OS},
+            ids["traversal"]: {"name": TRAVERSAL},
+            ids["escapes"]: {"name": ESCAPES},
+            ids["badtype"]: {"add_date": "2024-01-01T00:00:00Z"},
+        }
+        with sqlite3.connect(str(state)) as db:
+            for source_id, fields in patches.items():
+                (doc,) = db.execute("SELECT doc FROM sources WHERE id = ?", (source_id,)).fetchone()
+                db.execute("UPDATE sources SET doc = ? WHERE id = ?", (json.dumps({**json.loads(doc), **fields}), source_id))
+        yield SimpleNamespace(emu=emu, ids=ids)
+
+
+HOSTILE_CONFIG = {
+    "plugin": "hwcloud.sms.sources",
+    "compose": {"shown_name": "sms_name", "shown_os": "sms_os_version | upper", "shown_ip": "ansible_host"},
+    "keyed_groups": [{"key": "sms_os_version", "prefix": "os"}, {"key": "sms_name", "prefix": "name"}],
+    "groups": {"lookups": "'lookup' in sms_name"},
+}
+
+PRINT_PLAY = """
+- name: Print what the inventory holds
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Show the values
+      ansible.builtin.debug:
+        msg: "NAME={{ sms_name }} IP={{ ansible_host }} OS={{ sms_os_version }} COMPOSED={{ shown_name }} {{ shown_os }} {{ shown_ip }} HOST={{ inventory_hostname }} GROUPS={{ group_names }}"
+"""
+
+
+@pytest.fixture
+def hostile_runner(hostile, tmp_path, ansible_core):
+    runner = Runner(hostile.emu, tmp_path, ansible_core)
+    (tmp_path / "pwned").mkdir()
+    runner.env["PWNED"] = str(tmp_path / "pwned")
+    inventory_dir = tmp_path / "inventory"
+    (inventory_dir / "host_vars").mkdir(parents=True)
+    (tmp_path / "evil.yml").write_text("traversal_loaded: true\n")  # host_vars/../../evil.yml
+    runner.path = inventory_dir / "sms_sources.yml"
+    runner.path.write_text(yaml.safe_dump(HOSTILE_CONFIG))
+    return runner
+
+
+def pwned(runner):
+    return sorted(os.listdir(runner.env["PWNED"]))
+
+
+def test_hostile_values_are_listed_as_text_and_never_run(hostile_runner, hostile):
+    runner, ids = hostile_runner, hostile.ids
+    proc = runner.run(runner.path, "--list", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert pwned(runner) == [], "a lookup from the API ran on the controller"
+    raw = json.loads(proc.stdout)
+    hostvars = raw["_meta"]["hostvars"]
+    evil = next(name for name, hv in hostvars.items() if untagged(hv["sms_id"]) == ids["evil"])
+    assert evil == EVIL_HOST
+    values = hostvars[evil]
+    # what could be a template is kept as text, marked unsafe for whoever reads the JSON back
+    for key, text in (("sms_name", HOSTILE_NAME), ("ansible_host", HOSTILE_IP), ("sms_os_version", HOSTILE_OS),
+                      ("shown_name", HOSTILE_NAME), ("shown_ip", HOSTILE_IP), ("shown_os", HOSTILE_OS.upper())):
+        assert values[key] == {"__ansible_unsafe": text}, (key, values[key])
+    # everything else is a plain JSON value: AWX imports this output as it is
+    plain = hostvars["plain01"]
+    assert plain["ansible_host"] == "10.30.0.1" and plain["sms_name"] == plain["shown_name"] == "plain01"
+    assert plain["sms_id"] == ids["plain01"] and plain["sms_state"] == "waiting"
+    assert plain["sms_os_version"] == "CENTOS_7_9_64BIT" and plain["shown_os"] == "CENTOS_7_9_64BIT"
+    assert isinstance(plain["sms_add_date"], int) and plain["sms_connected"] in (True, False)
+    for hv in hostvars.values():
+        for key, value in hv.items():
+            if isinstance(value, dict):
+                assert set(value) == {"__ansible_unsafe"} and "{" in value["__ansible_unsafe"] + "}", (key, value)
+    # group names made from hostile values hold no template either
+    assert all("{" not in group and "}" not in group for group in raw), sorted(raw)
+    assert "lookups" in raw and raw["lookups"]["hosts"] == [evil]
+
+
+def test_hostile_names_are_made_safe_and_bad_records_skipped(hostile_runner, hostile):
+    runner, ids = hostile_runner, hostile.ids
+    proc = runner.run(runner.path, "--list", check=False)
+    assert proc.returncode == 0, proc.stderr
+    hostvars = json.loads(proc.stdout, object_hook=untagged)["_meta"]["hostvars"]
+    by_id = {hv["sms_id"]: name for name, hv in hostvars.items()}
+    assert by_id[ids["traversal"]] == "____evil"
+    assert by_id[ids["escapes"]] == "web__2J__0_owned_"
+    assert "traversal_loaded" not in hostvars["____evil"], "host_vars were read from outside the inventory"
+    assert ids["badtype"] not in by_id
+    stderr = " ".join(proc.stderr.split())  # warnings wrap
+    assert "skipped SMS source %s of the list: add_date must be int or null, got str" % ids["badtype"] in stderr
+    assert "source %s: '../../evil' is not a safe host name, using ____evil" % ids["traversal"] in stderr
+    assert "\x1b" not in proc.stdout + proc.stderr, "a terminal escape from the API reached the screen"
+
+
+def test_a_play_prints_hostile_values_as_text(hostile_runner, hostile):
+    runner = hostile_runner
+    play = runner.tmp_path / "print.yml"
+    play.write_text(PRINT_PLAY)
+    proc = runner.run(runner.path, str(play), "-c", "local", check=False, command="ansible-playbook")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert pwned(runner) == [], "a lookup from the API ran on the controller"
+    shown = "NAME=%s IP=%s OS=%s COMPOSED=%s %s %s HOST=%s" % (
+        HOSTILE_NAME, HOSTILE_IP, HOSTILE_OS, HOSTILE_NAME, HOSTILE_OS.upper(), HOSTILE_IP, EVIL_HOST)
+    assert shown in proc.stdout.replace('\\"', '"'), proc.stdout
+    assert "HOST=plain01" in proc.stdout and "traversal_loaded" not in proc.stdout
+
+
+def test_ad_hoc_ping_with_a_hostile_address_runs_nothing(hostile_runner):
+    runner = hostile_runner
+    proc = runner.run(runner.path, EVIL_HOST, "-m", "ansible.builtin.ping",
+                      "-c", "local", check=False, command="ansible")
+    assert pwned(runner) == [], "a lookup from the API ran on the controller"
+    assert proc.returncode == 0 and '"ping": "pong"' in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("prefix", ["", "ansible_"])
+def test_a_prefix_that_lets_the_api_set_ansible_variables_is_refused(hostile_runner, prefix):
+    runner = hostile_runner
+    runner.path.write_text(yaml.safe_dump(dict(HOSTILE_CONFIG, hostvar_prefix=prefix, compose={}, groups={},
+                                               keyed_groups=[])))
+    proc = runner.run(runner.path, "--list", check=False)
+    assert proc.returncode != 0
+    assert "hostvar_prefix %r could make ansible_* variables" % prefix in " ".join(proc.stderr.split()) \
+        or "hostvar_prefix must start with a letter" in " ".join(proc.stderr.split()), proc.stderr
+
+
+@pytest.mark.parametrize("name, accepted", [("prod.sms_sources.yaml", True), ("sms_sources.yaml", True),
+                                            ("resources.yml", False), ("datasources.yml", False)])
+def test_only_sms_sources_file_names_are_read(hostile_runner, name, accepted):
+    runner = hostile_runner
+    path = runner.path.parent / name
+    path.write_text(yaml.safe_dump({"plugin": "hwcloud.sms.sources"}))
+    proc = runner.run(path, "--list", check=False)
+    assert (proc.returncode == 0) is accepted, proc.stderr
+    if accepted:
+        assert "plain01" in json.loads(proc.stdout)["_meta"]["hostvars"]

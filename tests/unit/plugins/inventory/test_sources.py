@@ -474,3 +474,12 @@ def test_cache_disabled_neither_reads_nor_writes(tmp_path, fake_client):
     run_parse(tmp_path, store)
     run_parse(tmp_path, store)
     assert store.writes == 0 and len(fake_client.created) == 2
+
+
+def test_documentation_and_examples_are_yaml():
+    import yaml
+    documentation = yaml.safe_load(sources.DOCUMENTATION)
+    assert documentation["options"]["hostvar_prefix"]["default"] == "sms_"
+    assert all(isinstance(line, str) for line in documentation["description"])
+    examples = list(yaml.safe_load_all(sources.EXAMPLES))
+    assert [example["plugin"] for example in examples] == ["hwcloud.sms.sources"] * 3
