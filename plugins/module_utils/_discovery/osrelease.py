@@ -26,7 +26,13 @@ LEGACY_RELEASE_FILES = RED_HAT_STYLE_RELEASE_FILES + ('/etc/SuSE-release', '/etc
                                                       '/etc/debian_version', '/etc/.productinfo')
 SUSE_ENTERPRISE_IDS = ('sles', 'sled', 'sles_sap', 'sle-micro', 'sle_hpc')
 
-_LEADING_VERSION = re.compile(r'^(\d+(?:\.\d+)*)')
+# Kylin writes its version "V10" (VERSION_ID="V10"): a leading V is not part of the number.
+_LEADING_VERSION = re.compile(r'^[Vv]?(\d+(?:\.\d+)*)')
+# "2.0 (SP5)" (EulerOS), "22.03 (LTS-SP2)" (openEuler), "release V10 (SP2) /(Sword)-x86_64-..." and
+# "release V10 SP3 2403/(Halberd)-..." (Kylin /etc/.productinfo).
+_SERVICE_PACK = re.compile(r'(?:^|[\s(-])SP(\d+)\b')
+# Kylin V10 codenames -> service pack, for hosts without /etc/.productinfo (os-release "V10 (Sword)").
+KYLIN_CODENAME_SERVICE_PACKS = {'tercel': 1, 'sword': 2, 'lance': 3, 'halberd': 3}
 _PARENTHESES = re.compile(r'\(([^)]*)\)')
 _RELEASE_LINE = re.compile(r'^(?P<name>.*?)\s+release\s+(?P<version>\d[\w.]*)(?:\s*\((?P<codename>[^)]*)\))?')
 # Product names of /etc/redhat-release style lines -> os-release ID.
@@ -75,7 +81,7 @@ def parse_key_values(text, separator='='):
 
 
 def split_version(version):
-    """``'12.2'`` -> ``(12, 2)``, ``'7'`` -> ``(7, None)``, ``'trixie/sid'`` -> ``(None, None)``."""
+    """``'12.2'`` -> ``(12, 2)``, ``'7'`` -> ``(7, None)``, ``'V10'`` -> ``(10, None)``, ``'trixie/sid'`` -> ``(None, None)``."""
     match = _LEADING_VERSION.match(version or '')
     if not match:
         return None, None
@@ -260,4 +266,25 @@ def distribution_from_files(files):
             distribution['minor'] = suse['patchlevel']
         # SLE numbers service packs as the minor version: 12.2 is 12 SP2, 15 is 15 GA (SP0).
         distribution['service_pack'] = distribution['minor'] or 0
+    else:
+        distribution['service_pack'] = service_pack(distribution, files)
     return distribution
+
+
+def service_pack(distribution, files):
+    """The service pack of a non-SUSE distribution, or None.
+
+    Kylin V10 names it only in ``/etc/.productinfo`` (``release V10 (SP2) /(Sword)-x86_64-...``),
+    else its codename tells it; EulerOS and openEuler put it in VERSION (``2.0 (SP5)``,
+    ``22.03 (LTS-SP2)``).
+    """
+    sources = [distribution.get('version'), distribution.get('pretty_name')]
+    if distribution['id'] == 'kylin':
+        sources.insert(0, '\n'.join(split_lines(files.get('/etc/.productinfo'))[1:2]))
+    for text in sources:
+        match = _SERVICE_PACK.search(text or '')
+        if match:
+            return int(match.group(1))
+    if distribution['id'] == 'kylin':
+        return KYLIN_CODENAME_SERVICE_PACKS.get((distribution.get('codename') or '').strip().lower())
+    return None
