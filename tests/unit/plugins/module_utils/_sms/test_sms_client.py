@@ -535,3 +535,22 @@ def test_aksk_over_http_and_unverified_tls_are_warned_about():
                                      "project_id": "p"}, session=ScriptedSession())
     assert len(client.warnings) == 1 and "validate_certs is false" in client.warnings[0]
     assert SmsClient.from_options({"access_key": "a", "secret_key": "s"}, session=ScriptedSession()).warnings == []
+
+
+@pytest.mark.parametrize("password", ['qu"ote\\back', "pässwörd-日本", "abcd"])
+def test_a_password_echoed_in_any_spelling_never_reaches_the_message(password, monkeypatch):
+    monkeypatch.delenv("HUAWEICLOUD_SMS_ALLOW_INSECURE_HTTP", raising=False)
+    echoed = json.dumps({"request": {"password": password}})
+    answers = [FakeResponse(401, {"error_code": "APIGW.0301", "error_msg": "bad login %s" % echoed}),
+               FakeResponse(502, raw=("<pre>%s</pre>" % echoed).encode())]
+    for answer in answers:
+        clock = Clock()
+        client = SmsClient.from_options({"username": "u", "password": password, "domain_name": "d",
+                                         "endpoint": "https://sms.example", "iam_endpoint": "https://iam.example",
+                                         "retries": 0}, session=ScriptedSession(answer), sleep=clock.sleep,
+                                        monotonic=clock.monotonic)
+        with pytest.raises(SmsApiError) as caught:
+            client.list_sources()
+        message = str(caught.value)
+        for form in (password, json.dumps(password)[1:-1], json.dumps(password, ensure_ascii=False)[1:-1]):
+            assert form not in message.replace("********", "")
