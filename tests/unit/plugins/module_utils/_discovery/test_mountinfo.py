@@ -74,3 +74,33 @@ def test_swaps_from_real_capture():
 def test_swaps_escaped_file_name():
     text = 'Filename\tType\tSize\tUsed\tPriority\n/swap\\040file file 1048572 0 -3\n'
     assert mountinfo.parse_swaps(text)[0]['path'] == '/swap file'
+
+
+# Real kernel lines for names holding characters the kernel does not escape (README there).
+UNESCAPED = os.path.join(os.path.dirname(FIXTURES), 'system', 'proc', 'unescaped-names')
+UNESCAPED_CHARACTERS = ['\r', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029']
+
+
+def _read_kernel_text(name):
+    with open(os.path.join(UNESCAPED, name), 'rb') as handle:
+        return handle.read().decode('utf-8', 'surrogateescape')
+
+
+def test_mount_points_with_characters_the_kernel_does_not_escape():
+    text = _read_kernel_text('mountinfo')
+    assert len(text.splitlines()) > 10  # str.splitlines() would cut these lines
+    mounts, errors = mountinfo.parse_mountinfo(text)
+    assert errors == [] and len(mounts) == 10
+    for char in UNESCAPED_CHARACTERS:
+        suffix = '/mnt-U+%04X-%s-end' % (ord(char), char)
+        assert len([m for m in mounts if m['mountpoint'].endswith(suffix)]) == 1, repr(char)
+    assert {m['fstype'] for m in mounts} == {'ext4'}
+
+
+def test_swap_files_with_characters_the_kernel_does_not_escape():
+    swaps = mountinfo.parse_swaps(_read_kernel_text('swaps'))
+    assert len(swaps) == 9
+    for char in UNESCAPED_CHARACTERS:
+        suffix = '/swap-U+%04X-%s-end' % (ord(char), char)
+        assert len([s for s in swaps if s['path'].endswith(suffix)]) == 1, repr(char)
+    assert {(s['type'], s['size_bytes'], s['used_bytes']) for s in swaps} == {('file', 248 * 1024, 0)}
