@@ -63,6 +63,23 @@ options:
       - Seconds each external command, each C(statvfs) and each raw device read may take.
     type: float
     default: 10
+  method:
+    description:
+      - How the facts are collected; the result is the same (C(docs/discovery.md), C(docs/capture.md)).
+      - V(python) runs this module on the target (Python 2.7 or 3.6+ for ansible-core 2.16, 3.7+ for 2.17,
+        3.8+ for 2.18 and later).
+      - V(shell) needs only C(/bin/sh) on the target. The action plugin sends the capture script
+        C(scripts/sms-capture.sh) through the connection (on stdin, with C(become) when set), and the same
+        collectors and parsers run over its output on the controller.
+      - V(auto) asks the target once for a Python this ansible-core can run modules with (the configured
+        C(ansible_python_interpreter), else the usual names) and uses V(python) when there is one, else V(shell).
+      - Run from C(gather_facts) (C(FACTS_MODULES)), ansible-core 2.16 and 2.19 run the module without its
+        action plugin, so the method is always V(python) there; use a task for hosts without Python.
+      - RV(ansible_facts.sms_discovery.provenance.method) says which method ran.
+    type: str
+    choices: [auto, python, shell]
+    default: auto
+    version_added: 1.1.0
   on_timeout:
     description:
       - What to do when something exceeds O(timeout).
@@ -170,9 +187,12 @@ ansible_facts:
         provenance:
           description:
             - Per collected section, C(sources) (commands run and files read) and C(seconds) taken.
+            - C(method) (since 1.1.0) is the method that ran, V(python) or V(shell) (V(capture) for a capture
+              file turned into facts by P(hwcloud.sms.capture_facts#filter)); C(method_reason) says why
+              O(method=auto) chose it.
           returned: always
           type: dict
-          sample: {network: {sources: ['/sys/class/net/eth0/mtu', 'ip -o addr'], seconds: 0.02}}
+          sample: {method: shell, network: {sources: ['/sys/class/net/eth0/mtu', 'ip -o addr'], seconds: 0.02}}
         system:
           description: Operating system, kernel, CPU, memory, locale and tools. C(null) if the section failed.
           returned: when O(sections) contains V(system)
@@ -537,13 +557,7 @@ from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.storage imp
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            sections=dict(type='list', elements='str', choices=list(facts.SECTIONS), default=list(facts.SECTIONS)),
-            exclude_devices=dict(type='list', elements='str', default=list(DEFAULT_EXCLUDE_DEVICES)),
-            exclude_fstypes=dict(type='list', elements='str', default=list(DEFAULT_EXCLUDE_FSTYPES)),
-            timeout=dict(type='float', default=10.0),
-            on_timeout=dict(type='str', choices=['warn', 'error', 'ignore'], default='warn'),
-        ),
+        argument_spec=facts.argument_spec(DEFAULT_EXCLUDE_DEVICES, DEFAULT_EXCLUDE_FSTYPES),
         supports_check_mode=True,
     )
     params = module.params
@@ -555,6 +569,11 @@ def main():
     except DiscoveryTimeout as exc:
         module.fail_json(msg='discovery stopped because on_timeout=error: %s '
                              '(raise timeout, or use on_timeout=warn for partial results)' % exc)
+    if params['method'] == 'shell':
+        # Only gather_facts runs the module without its action plugin, which does the shell method.
+        discovery['warnings'].append('method=shell needs the hwcloud.sms.source_facts action (gather_facts '
+                                     'runs the module directly): collected with python')
+    discovery['provenance']['method'] = 'python'
     for warning in discovery['warnings']:
         module.warn(warning)
     module.exit_json(changed=False, ansible_facts={'sms_discovery': discovery})

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from shell_helpers import comparable, differences
 from source_facts_helpers import run_adhoc
 from storage_helpers import LoopLab, missing_tools, sh
 
@@ -228,3 +229,16 @@ def test_collector_process_count(lab):
     assert blkid_calls in (1, 2)  # blkid -p stops at the raw disk: one more call if devices follow it
     assert len(ctx.ran) == blkid_calls + 3 + 1 + 4 * len([f for f in result['btrfs'] if f['mountpoints']])
     assert json.loads(json.dumps(result)) == result
+
+
+def test_shell_method_gives_the_same_storage_facts(lab, facts, tmp_path):
+    """method=shell (sms-capture.sh + the collectors on the controller) == method=python."""
+    rc, status, result, output = run_adhoc(tmp_path, {'exclude_devices': [], 'sections': ['storage'],
+                                                      'method': 'shell'})
+    assert rc == 0 and status == 'SUCCESS', output
+    shell = result['ansible_facts']['sms_discovery']
+    assert shell['provenance']['method'] == 'shell' and facts['provenance']['method'] == 'python'
+    found = differences(comparable(facts), comparable(shell))
+    assert not found, '\n'.join(found)
+    loops = [disk for disk in shell['storage']['disks'] if disk['path'].startswith('/dev/loop')]
+    assert len(loops) >= 7 and any(fs['subvolumes'] for fs in shell['storage']['btrfs'])

@@ -23,7 +23,7 @@ import binascii
 import posixpath
 import re
 
-from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import blkid
+from ansible_collections.hwcloud.sms.plugins.module_utils._discovery import blkid, facts
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.lines import split_lines
 from ansible_collections.hwcloud.sms.plugins.module_utils._discovery.runner import CommandResult, DiscoveryContext
 
@@ -457,10 +457,10 @@ class CaptureContext(DiscoveryContext):
     def read_bytes(self, path, offset, length, timeout=None):
         canon = self._canon(path)
         data = self._region(canon, offset, length)
-        if data is None and not any(region[2] is None for region in self._regions.get(canon, ())):
-            self._miss('read %s at %d+%d' % (path, offset, length))
-        else:
+        if data is not None:
             self._record(path)
+        elif not any(region[2] is None for region in self._regions.get(canon, ())):
+            self._miss('read %s at %d+%d' % (path, offset, length))
         return data
 
     def read_bytes_many(self, requests, timeout=None):
@@ -476,3 +476,18 @@ def capture_warnings(capture, ctx):
     if not capture.complete:
         found.append('capture: the stream ends before its end record (interrupted or truncated): results are partial')
     return found
+
+
+def discover(data, sections=None, options=None, method='shell'):
+    """``sms_discovery`` from capture ``data``, exactly as the module would collect it.
+
+    Raises CaptureError for data that is not a capture, DiscoveryTimeout when the capture
+    recorded a timeout and ``options['on_timeout']`` is ``error``.
+    """
+    options = dict(options or {})
+    capture = parse_capture(data)
+    ctx = CaptureContext(capture, timeout=options.get('timeout', 10.0), on_timeout=options.get('on_timeout', 'warn'))
+    discovery = facts.collect(sections=sections, options=options, ctx=ctx)
+    discovery['warnings'].extend(capture_warnings(capture, ctx))
+    discovery['provenance']['method'] = method
+    return discovery

@@ -34,6 +34,21 @@ COLLECTORS = {
 }
 
 
+METHODS = ('auto', 'python', 'shell')
+
+
+def argument_spec(exclude_devices, exclude_fstypes):
+    """The options of ``source_facts``, shared by the module and its action plugin."""
+    return dict(
+        sections=dict(type='list', elements='str', choices=list(SECTIONS), default=list(SECTIONS)),
+        exclude_devices=dict(type='list', elements='str', default=list(exclude_devices)),
+        exclude_fstypes=dict(type='list', elements='str', default=list(exclude_fstypes)),
+        timeout=dict(type='float', default=10.0),
+        on_timeout=dict(type='str', choices=['warn', 'error', 'ignore'], default='warn'),
+        method=dict(type='str', choices=list(METHODS), default='auto'),
+    )
+
+
 def _utc_now():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 

@@ -247,6 +247,8 @@ class _Collector(object):
         blank_checked = False
         result = None
         for _attempt in range(len(pending)):
+            if not pending:  # without devices blkid would list its cache instead
+                break
             result = self.ctx.run(blkid.ARGV + pending)
             if result.rc not in blkid.OK_EXIT_CODES:
                 break
