@@ -18,16 +18,22 @@ description:
     or missing data (an unknown value is never reported as V(ok)); V(error) marks a condition
     that SMS documents as blocking the migration or the agent.
   - "Checks, in order: C(architecture) (x86_64 only, SMS.0206); C(operating_system) (the SMS
-    supported OS list); C(boot_mode) (BIOS, or UEFI where the OS version supports it);
-    C(boot_loader) (GRUB, SMS.6564); C(rsync) (SMS.6517); C(paravirtualization) (Xen PV
-    guests are not supported); C(container) (a container is not a server SMS can migrate);
-    C(filesystems) (ext2/3/4, vfat, xfs; Btrfs with caveats; SMS.6509); C(raw_devices) (must
-    be none); C(software_raid); C(lvm_thin_pools); C(duplicate_vg_names); C(disk_count) (at
-    most 23 disks); C(system_disk_size) (at most 1 TiB, SMS.6537); C(root_free_space) (at
-    least 200 MiB available on C(/)); C(tmp_free_space) (more than 100 MiB on C(/tmp));
-    C(tmp_noexec) (SMS.5102); C(locale) (UTF-8)."
+    supported OS list of the SMS FAQ, Tables 4-2/4-3, per version: for example CentOS 6.x-8.5 and
+    Stream, SLES 11 SP3 to 15 SP6, Debian 6.0-12.11, openEuler 20.03/21.09, Kylin V10);
+    C(boot_mode) (BIOS, or UEFI where the OS version supports it); C(boot_loader) (GRUB,
+    SMS.6564; an unidentified boot loader is an error that names the fix
+    C(overrides: {boot_loader: GRUB}), in the same words M(hwcloud.sms.source) fails with);
+    C(rsync) (SMS.6517); C(paravirtualization) (Xen PV guests are not supported); C(container)
+    (a container is not a server SMS can migrate); C(filesystems) (ext2/3/4, vfat, xfs; Btrfs
+    with caveats; SMS.6509); C(raw_devices) (must be none); C(software_raid); C(lvm_thin_pools);
+    C(duplicate_vg_names); C(disk_count) (at most 23 disks); C(system_disk_size) (at most 1 TiB,
+    SMS.6537); C(root_free_space) (at least 200 MiB available on C(/)); C(tmp_free_space) (more
+    than 100 MiB on C(/tmp)); C(tmp_noexec) (SMS.5102); C(locale) (UTF-8)."
+  - The rules are the collection's single definition of what SMS supports (C(_sms/rules.py)):
+    the checks that report V(error) are exactly the warnings P(hwcloud.sms.source_payload#filter)
+    and M(hwcloud.sms.source) give for the same host.
   - The thresholds, the check list and the severity of each check can be adjusted with the
-    options below; the checks themselves are one table in the plugin.
+    options below.
 options:
   _input:
     description: The discovery facts, C(ansible_facts['sms_discovery']).
@@ -94,11 +100,15 @@ _value:
       description: V(ok), V(warn) or V(error).
       type: str
     message:
-      description: What was found, with the measured value and the requirement.
+      description: What was found (why), with the measured value and the requirement.
       type: str
     fix:
       description: What to do about it; empty when the status is V(ok).
       type: str
+    reference:
+      description: The SMS error code or FAQ section the check rests on, for example C(SMS.6517).
+      type: str
+      version_added: 1.1.0
 """
 
 from ansible.errors import AnsibleFilterError
