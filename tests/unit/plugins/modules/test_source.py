@@ -150,6 +150,5 @@ def test_credentials_reach_the_client_and_are_no_log(monkeypatch, capsys):
 
 
 def test_missing_requests_is_reported_with_missing_required_lib(monkeypatch, capsys):
-    monkeypatch.setattr(sms_module, "HAS_REQUESTS", False)
-    rc, result = run_module(source.main, {"discovery": sample()}, monkeypatch, capsys)
+    rc, result = run_module(source.main, {"discovery": sample()}, monkeypatch, capsys, hide_imports=("requests",))
     assert rc == 1 and "Failed to import the required Python library (requests)" in result["msg"]
