@@ -19,6 +19,7 @@ The state mapping follows the SMS user guide (reference sms-lifecycle.md 1.4):
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from dataclasses import asdict, dataclass, fields
 
@@ -65,6 +66,7 @@ class Settings:
 @dataclass(frozen=True)
 class Injection:
     fail_at_percent: float | None = None
+    stall_at_percent: float | None = None  # the replication stops progressing there (a stuck link)
     error_code: str = "SMS.0806"
     error_msg: str = "Partition synchronization failed"
     connected: bool = True
@@ -74,9 +76,11 @@ class Injection:
         if not isinstance(doc, dict) or set(doc) - {f.name for f in fields(cls)}:
             raise SettingsError(f"an injection takes the keys {', '.join(f.name for f in fields(cls))}")
         injection = cls(**doc)
-        if injection.fail_at_percent is not None and (
-                isinstance(injection.fail_at_percent, bool) or not 0 <= injection.fail_at_percent <= 100):
-            raise SettingsError("fail_at_percent must be between 0 and 100")
+        for key in ("fail_at_percent", "stall_at_percent"):
+            value = getattr(injection, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0 <= value <= 100):
+                raise SettingsError(f"{key} must be between 0 and 100")
         if not isinstance(injection.connected, bool) or not isinstance(injection.error_code, str):
             raise SettingsError("connected must be a boolean and error_code a string")
         return injection
@@ -193,8 +197,11 @@ def advance(task, source, now, settings: Settings, injection: Injection | None =
     migrate = _open_subtask(task, MIGRATE_SUBTASKS[task["type"]], now - elapsed)
     rate = total / settings.replication_seconds if settings.replication_seconds > 0 else float(total)
     done = min(total, int(source.get("replicatesize") or 0) + int(rate * elapsed))
+    stalled = injection.stall_at_percent is not None and done >= math.ceil(injection.stall_at_percent * total / 100)
+    if stalled:
+        done = math.ceil(injection.stall_at_percent * total / 100)
     if injection.fail_at_percent is not None and done * 100 >= injection.fail_at_percent * total:
-        done = int(injection.fail_at_percent * total / 100)
+        done = math.ceil(injection.fail_at_percent * total / 100)
         task["state"] = "MIGRATE_FAIL"
         task["error_json"] = json.dumps({"error_code": injection.error_code, "error_msg": injection.error_msg})
         task["migrate_speed"] = 0.0
@@ -204,7 +211,7 @@ def advance(task, source, now, settings: Settings, injection: Injection | None =
         return
     source["replicatesize"] = done
     migrate["progress"] = done * 100 // total
-    task["migrate_speed"] = round(rate * 8 / 1e6, 1)
+    task["migrate_speed"] = 0.0 if stalled else round(rate * 8 / 1e6, 1)
     task["remain_seconds"] = int((total - done) / rate) if rate else 0
     task["estimate_complete_time"] = now_ms + task["remain_seconds"] * 1000
     task["subtask_info"] = f"{migrate['name']}:{migrate['progress']}"

@@ -78,7 +78,20 @@ SETTINGS_STATES = (READY, ABORT, SYNCING)
 
 
 class LifecycleError(SmsApiError):
-    """The requested transition is not allowed from the task's current state."""
+    """The requested transition is not allowed, or the migration failed or timed out.
+
+    ``progress`` (the task's progress summary, when known) goes into the module's failure result.
+    """
+
+    def __init__(self, message, progress=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.progress = progress
+
+    def to_result(self) -> dict:
+        result = super().to_result()
+        if self.progress is not None:
+            result.update(progress=self.progress, task_id=self.progress.get("task_id"))
+        return result
 
 
 def _path(*parts) -> str:
@@ -422,6 +435,14 @@ def _percent_text(task, source) -> str:
 
 def plan(task, source, desired, restart_failed=False) -> Plan:
     """The operations that take an existing task towards ``desired``; LifecycleError when SMS refuses."""
+    try:
+        return _plan(task, source, desired, restart_failed)
+    except LifecycleError as exc:
+        exc.progress = exc.progress or progress(task, source)
+        raise
+
+
+def _plan(task, source, desired, restart_failed) -> Plan:
     state = task.get("state")
     current = phase(task, source)
     failed = error_detail(task)
@@ -529,15 +550,16 @@ def wait_for(client, task_id, source_id, desired, timeout, interval, sleep, mono
         history.add(monotonic() - started, summary)
         if summary["phase"] in REACHED[desired]:
             if summary["phase"] == "failed" and desired != "stopped":
-                raise LifecycleError(failure_message(task, source), code=summary.get("error_code"))
+                raise LifecycleError(failure_message(task, source), code=summary.get("error_code"), progress=summary)
             return task, source, history
         if summary["phase"] == "failed":
-            raise LifecycleError(failure_message(task, source), code=summary.get("error_code"))
+            raise LifecycleError(failure_message(task, source), code=summary.get("error_code"), progress=summary)
         elapsed = monotonic() - started
         if elapsed >= timeout:
             raise LifecycleError("timed out after %d s waiting for task %s to be %s: it is %s at %s%s" % (
                 timeout, task_id, desired, summary["phase"], _percent_text(task, source),
-                "; the SMS agent on the source is disconnected" if summary["connected"] is False else ""))
+                "; the SMS agent on the source is disconnected" if summary["connected"] is False else ""),
+                progress=summary)
         sleep(max(0.0, min(interval, timeout - elapsed)))
 
 
