@@ -248,9 +248,9 @@ def _field_problem(record, name, types, required=False, where="") -> str | None:
     value = record.get(name)
     if value is None:
         return "%s%r is missing" % (where, name) if required else None
-    if isinstance(value, bool) and bool not in types or not isinstance(value, types):
-        return "%s%r is %s, expected %s" % (where, name, _describe(value),
-                                           " or ".join(_describe(t()) for t in types))
+    if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+        expected = " or ".join(_describe(kind()) for kind in types)
+        return "%s%r is %s, expected %s" % (where, name, _describe(value), expected)
     if required and value == "":
         return "%s%r is empty" % (where, name)
     return None
