@@ -29,9 +29,9 @@ description:
     C(duplicate_vg_names); C(disk_count) (at most 23 disks); C(system_disk_size) (at most 1 TiB,
     SMS.6537); C(root_free_space) (at least 200 MiB available on C(/)); C(tmp_free_space) (more
     than 100 MiB on C(/tmp)); C(tmp_noexec) (SMS.5102); C(locale) (UTF-8)."
-  - The rules are the collection's single definition of what SMS supports (C(_sms/rules.py)):
+  - "The rules are the collection's single definition of what SMS supports (C(_sms/rules.py)):
     the checks that report V(error) are exactly the warnings P(hwcloud.sms.source_payload#filter)
-    and M(hwcloud.sms.source) give for the same host.
+    and M(hwcloud.sms.source) give for the same host."
   - The thresholds, the check list and the severity of each check can be adjusted with the
     options below.
 options:

@@ -75,11 +75,11 @@ def kernel_tables(tmp_path):
         yield _read_proc('/proc/self/mountinfo'), _read_proc('/proc/swaps'), points, swaps
     finally:
         for swap in reversed(swapped):
-            subprocess.run(['swapoff', swap], capture_output=True, timeout=60)
+            subprocess.run(['swapoff', swap], capture_output=True, timeout=60, check=False)
         for point in reversed(mounted):
-            if subprocess.run(['umount', point], capture_output=True, timeout=60).returncode:
-                subprocess.run(['umount', '-l', point], capture_output=True, timeout=60)
-        subprocess.run(['losetup', '-d', loop], capture_output=True, timeout=60)
+            if subprocess.run(['umount', point], capture_output=True, timeout=60, check=False).returncode:
+                subprocess.run(['umount', '-l', point], capture_output=True, timeout=60, check=False)
+        subprocess.run(['losetup', '-d', loop], capture_output=True, timeout=60, check=False)
 
 
 def test_mount_points_with_unescaped_characters_are_parsed_whole(kernel_tables):
