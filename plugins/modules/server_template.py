@@ -11,8 +11,8 @@ short_description: Target server templates of Huawei Cloud SMS
 version_added: 1.1.0
 description:
   - Creates, updates or deletes a target server template of Huawei Cloud Server Migration Service
-    (C(/v3/vm/templates)): the flavor, availability zone, network and disks of the servers SMS
-    creates for migration tasks (M(hwcloud.sms.task) O(hwcloud.sms.task#module:template)).
+    (C(/v3/vm/templates)), that is the flavor, availability zone, network and disks of the servers
+    SMS creates for migration tasks (M(hwcloud.sms.task) O(hwcloud.sms.task#module:template)).
   - Templates are identified by their exact name; two templates with the same name are an error
     naming both. The template is compared with what SMS returns and only written when it differs.
   - Network objects left out are created by SMS (C(autoCreate)), as in the console and Terraform.
@@ -49,7 +49,7 @@ options:
     description: Image of the target servers.
     type: str
   vpc:
-    description: VPC C({id, name, cidr}); left out, SMS creates one (C(autoCreate)).
+    description: The VPC as C({id, name, cidr}); left out, SMS creates one (C(autoCreate)).
     type: dict
   nics:
     description: Subnets C([{id, name, cidr, ip}]); left out, SMS creates one (C(autoCreate)).

@@ -15,8 +15,8 @@ description:
     found through the source, so a rerun never creates a second task and never restarts a running one.
   - The target is created by SMS from a server template (O(template)) or is an existing ECS
     (O(target_server), with O(migration_ip)).
-  - The target disk layout is SMS's own recommendation for the source (C(init_target_server):
-    disks with their physical volumes, and volume groups), plus the source's Btrfs file systems,
+  - The target disk layout is SMS's own recommendation for the source (C(init_target_server), that
+    is disks with their physical volumes, and volume groups), plus the source's Btrfs file systems,
     unless O(target_disks), O(target_volume_groups) or O(target_btrfs_list) replace them.
   - "O(state) moves the task only where SMS allows it: V(present) (the task exists), V(started)
     (replicating or further), V(stopped) (paused), V(cutover) (target launched), V(absent) (deleted).

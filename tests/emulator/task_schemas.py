@@ -110,4 +110,3 @@ TEMPLATE_REQUEST = obj({
     "image_id": TEXT,
 })
 TEMPLATE_BODY = obj({"template": Field("object", fields=TEMPLATE_REQUEST.fields, required=True)})
-

@@ -137,7 +137,7 @@ def catch_up(app, domain: str):
     """Advance every task of ``domain`` and write the changed source records."""
     state = lifecycle(app)
     now = _now()
-    with app.store.transaction() as store, state.lock:
+    with state.lock, app.store.transaction() as store:
         for task_id, task in list(state.tasks.items()):
             if task["owner_domain_id"] != domain:
                 continue
@@ -261,7 +261,7 @@ def create_task(app, request: Request) -> Response:
         raise sms_error(400, SMS_RANGE, "project_id is not the project of the request", ["project_id"])
     catch_up(app, domain)
     state = lifecycle(app)
-    with app.store.transaction() as store, state.lock:
+    with state.lock, app.store.transaction() as store:
         source = store.get(body["source_server"]["id"], domain)
         if source is None:
             raise sms_error(400, SMS_NO_SOURCE, f"the source server {body['source_server']['id']} does not exist",
@@ -353,7 +353,7 @@ def delete_task(app, request: Request, task_id: str) -> Response:
     domain = _domain(request)
     catch_up(app, domain)
     state = lifecycle(app)
-    with app.store.transaction() as store, state.lock:
+    with state.lock, app.store.transaction() as store:
         task = _task(app, request, task_id)
         _deletable(task)
         del state.tasks[task_id]
@@ -366,7 +366,7 @@ def delete_tasks(app, request: Request) -> Response:
     domain = _domain(request)
     catch_up(app, domain)
     state = lifecycle(app)
-    with app.store.transaction() as store, state.lock:
+    with state.lock, app.store.transaction() as store:
         tasks = [_task(app, request, i) for i in ids]
         for task in tasks:
             _deletable(task)
@@ -383,7 +383,7 @@ def task_action(app, request: Request, task_id: str) -> Response:
     catch_up(app, domain)
     state = lifecycle(app)
     now = _now()
-    with app.store.transaction() as store, state.lock:
+    with state.lock, app.store.transaction() as store:
         task = _task(app, request, task_id)
         source = store.get(task["source_server"]["id"], domain)
         current = task["state"]

@@ -26,12 +26,11 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.client import expect_id, expect_object
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms.errors import SmsAmbiguousError, SmsApiError
 
 TASKS_PATH = "/v3/tasks"
 TEMPLATES_PATH = "/v3/vm/templates"
-TASK_PAGE_SIZE = 100  # what Terraform pages tasks with
-TEMPLATE_PAGE_SIZE = 50  # the documented default of GET /v3/vm/templates
 MAX_ERROR_JSON = 4096  # characters of a task's error_json that are parsed
 
 # -- task states (PY ShowTaskResponse) and what they mean for the lifecycle -------------------
@@ -98,34 +97,18 @@ def _path(*parts) -> str:
     return "/".join([parts[0]] + [quote(str(p), safe="") for p in parts[1:]])
 
 
-def _expect_dict(response, what) -> dict:
-    if not isinstance(response.data, dict):
-        raise SmsApiError("SMS answered %s with an unexpected body (not a JSON object)" % what, status=response.status)
-    return response.data
+def _expect_record(data, where=""):
+    """A task or template record: a JSON object with a non-empty string ``id``."""
+    if not isinstance(data, dict):
+        return "%sexpected a JSON object" % where
+    if not isinstance(data.get("id"), str) or not data["id"]:
+        return "%s'id' is missing or not a string" % where
+    return None
 
 
-def _pages(client, path, key, query, page_size) -> list:
-    """Every item of a paged list (``limit``/``offset``, ``{count, <key>: [...]}``), once per id."""
-    found, seen, offset = [], set(), 0
-    while True:
-        data = _expect_dict(client.request("GET", path, query=dict(query, limit=page_size, offset=offset)),
-                            "GET %s" % path)
-        page = data.get(key)
-        if page is None:
-            page = []
-        if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
-            raise SmsApiError("SMS answered GET %s with %r that is not a list of objects" % (path, key))
-        for item in page:
-            if item.get("id") not in seen:
-                seen.add(item.get("id"))
-                found.append(item)
-        offset += len(page)
-        try:
-            count = int(data.get("count") or 0)
-        except (TypeError, ValueError):
-            raise SmsApiError("SMS answered GET %s with a count that is not a number" % path) from None
-        if not page or offset >= count:
-            return found
+def _pages(client, path, key, query) -> list:
+    """Every item of a paged list, through the client's pagination (``limit``/``offset``)."""
+    return client.paginate(path, key, query=query, item_check=_expect_record)
 
 
 # -- task calls ------------------------------------------------------------------------------
@@ -133,7 +116,7 @@ def _pages(client, path, key, query, page_size) -> list:
 
 def list_tasks(client, source_id=None, state=None, name=None) -> list:
     query = {k: v for k, v in (("source_server_id", source_id), ("state", state), ("name", name)) if v}
-    tasks = _pages(client, TASKS_PATH, "tasks", query, TASK_PAGE_SIZE)
+    tasks = _pages(client, TASKS_PATH, "tasks", query)
     # the filters are sent and then applied exactly: the API does not say how they match
     return [t for t in tasks
             if (not source_id or (t.get("source_server") or {}).get("id") == source_id)
@@ -142,7 +125,7 @@ def list_tasks(client, source_id=None, state=None, name=None) -> list:
 
 def show_task(client, task_id) -> dict | None:
     try:
-        return _expect_dict(client.request("GET", _path(TASKS_PATH, task_id)), "GET /v3/tasks/{id}")
+        return client.request("GET", _path(TASKS_PATH, task_id), expect=_expect_record).data
     except SmsApiError as exc:
         if exc.status == 404:
             return None
@@ -161,15 +144,12 @@ def find_task(client, source_id) -> dict | None:
 def create_task(client, body) -> str:
     """``POST /v3/tasks``; after an ambiguous failure the source's task is looked up, never re-sent blindly."""
     try:
-        data = _expect_dict(client.request("POST", TASKS_PATH, body=body, idempotent=False), "POST /v3/tasks")
+        return client.request("POST", TASKS_PATH, body=body, idempotent=False, expect=expect_id).data["id"]
     except SmsAmbiguousError:
         existing = find_task(client, body["source_server"]["id"])
         if existing is not None:
             return existing["id"]
-        data = _expect_dict(client.request("POST", TASKS_PATH, body=body, idempotent=False), "POST /v3/tasks")
-    if not data.get("id"):
-        raise SmsApiError("SMS answered POST /v3/tasks without a task id")
-    return data["id"]
+        return client.request("POST", TASKS_PATH, body=body, idempotent=False, expect=expect_id).data["id"]
 
 
 def task_action(client, task_id, operation, **extra):
@@ -189,7 +169,7 @@ def delete_task(client, task_id) -> bool:
 
 
 def show_speed_limits(client, task_id) -> list:
-    data = _expect_dict(client.request("GET", _path(TASKS_PATH, task_id, "speed-limit")), "GET speed-limit")
+    data = client.request("GET", _path(TASKS_PATH, task_id, "speed-limit"), expect=expect_object).data
     return data.get("speed_limit") or []
 
 
@@ -199,8 +179,7 @@ def set_speed_limits(client, task_id, limits):
 
 
 def show_configurations(client, task_id) -> list:
-    data = _expect_dict(client.request("GET", _path(TASKS_PATH, task_id, "configuration-setting")),
-                        "GET configuration-setting")
+    data = client.request("GET", _path(TASKS_PATH, task_id, "configuration-setting"), expect=expect_object).data
     return data.get("configurations") or []
 
 
@@ -213,8 +192,7 @@ def set_configurations(client, task_id, configurations):
 
 
 def find_template(client, name) -> dict | None:
-    found = [t for t in _pages(client, TEMPLATES_PATH, "templates", {"name": name}, TEMPLATE_PAGE_SIZE)
-             if t.get("name") == name]
+    found = [t for t in _pages(client, TEMPLATES_PATH, "templates", {"name": name}) if t.get("name") == name]
     if len(found) > 1:
         raise SmsApiError("%d server templates are named %r: %s; remove the duplicates" % (
             len(found), name, ", ".join(sorted(str(t.get("id")) for t in found))))
@@ -223,16 +201,13 @@ def find_template(client, name) -> dict | None:
 
 def create_template(client, body) -> str:
     try:
-        data = _expect_dict(client.request("POST", TEMPLATES_PATH, body={"template": body}, idempotent=False),
-                            "POST /v3/vm/templates")
+        return client.request("POST", TEMPLATES_PATH, body={"template": body}, idempotent=False,
+                              expect=expect_id).data["id"]
     except SmsAmbiguousError:
         existing = find_template(client, body["name"])
         if existing is not None:
             return existing["id"]
         raise
-    if not data.get("id"):
-        raise SmsApiError("SMS answered POST /v3/vm/templates without a template id")
-    return data["id"]
 
 
 def update_template(client, template_id, body):
@@ -520,8 +495,8 @@ class History:
 
     def add(self, elapsed, summary) -> bool:
         entry = {"elapsed": round(elapsed, 1)}
-        entry.update({k: summary.get(k) for k in ("phase", "percent", "speed_mbps", "remain_seconds", "subtask",
-                                                   "connected")})
+        keys = ("phase", "percent", "speed_mbps", "remain_seconds", "subtask", "connected")
+        entry.update({k: summary.get(k) for k in keys})
         last = self.entries[-1] if self.entries else None
         if last is not None and all(last[k] == entry[k] for k in ("phase", "subtask", "connected")):
             if entry["percent"] is None or last["percent"] is None or entry["percent"] - last["percent"] < self.step:
@@ -665,9 +640,9 @@ def _settings_changes(client, task, periods, configs, check_mode, outcome):
     if not pending:
         return
     if task.get("state") not in SETTINGS_STATES:
+        names = " and ".join(name for name, _apply in pending)
         outcome.warnings.append("task %s is %s: its %s can only change while it is configured, paused or waiting for "
-                                "an incremental sync; not changed" % (task_id, task.get("state"),
-                                                                      " and ".join(n for n, _ in pending)))
+                                "an incremental sync; not changed" % (task_id, task.get("state"), names))
         return
     for name, apply in pending:
         outcome.changed = True

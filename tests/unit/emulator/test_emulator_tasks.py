@@ -42,7 +42,7 @@ def _sdk_kind(sdk_type: str) -> str:
     return KINDS.get(sdk_type, "object")
 
 
-@pytest.mark.parametrize("schema, model_name", SCHEMAS, ids=[name for _, name in SCHEMAS])
+@pytest.mark.parametrize("schema, model_name", SCHEMAS, ids=[name for _schema, name in SCHEMAS])
 def test_request_schemas_equal_the_sdk_models(schema, model_name):
     sdk = getattr(model, model_name).openapi_types
     assert set(schema.fields) == set(sdk)
@@ -202,14 +202,14 @@ def test_disconnected_agent_freezes_progress_and_blocks_new_tasks(life):
 
 def test_concurrency_cap_settings_and_templates(life):
     life.request("PUT", "/_emulator-sim/settings", json={"replication_seconds": 60, "max_running": 1}, sign=False)
-    _, first = _new_task(life)
+    first = _new_task(life)[1]
     second_source = life.register(dict(LINUX_BODY, name="web-02"))
     second = life.post("/v3/tasks", _task_body(life, second_source, _template(life, "t2"))).json()["id"]
     assert _action(life, first, "start").status_code == 200
     assert _action(life, second, "start").json()["error_code"] == "SMS.8201"
-    assert life.post(f"/v3/tasks/{first}/configuration-setting",
-                     {"configurations": [{"config_key": "LINUX_CPU_LIMIT", "config_value": "50"}]}).json()[
-        "error_code"] == "SMS.8204", "settings only while configured, paused or syncing"
+    setting = {"configurations": [{"config_key": "LINUX_CPU_LIMIT", "config_value": "50"}]}
+    refused = life.post(f"/v3/tasks/{first}/configuration-setting", setting).json()
+    assert refused["error_code"] == "SMS.8204", "settings only while configured, paused or syncing"
     response = life.post(f"/v3/tasks/{second}/speed-limit", {"speed_limit": [{"start": "8:00", "end": "18:00",
                                                                                "speed": 10}]})
     assert response.status_code == 400
