@@ -324,8 +324,8 @@ def _create(client, body, identity, found, on_conflict, settle, check_mode) -> O
                           "register this server as a record of its own"
                           % (identity.describe(), "; ".join(describe(r) for r in others),
                              "has" if len(others) == 1 else "have"))
-    warnings = found.warnings + ["registered next to another server's record %s (on_conflict: register)" % describe(r)
-                           for r in others]
+    warnings = found.warnings + ["registered next to another server's record %s (on_conflict: register)"
+                                 % describe(r) for r in others]
     diff = {"before": {"state": "absent"}, "after": dict(body, state="present")}
     if check_mode:
         return Outcome("created", True, diff=diff, warnings=warnings)

@@ -276,8 +276,6 @@ def test_concurrent_creates_keep_the_same_survivor():
     """Two runs both saw nothing and both posted: each reconciles to the oldest record."""
     sms = FakeSms()
     racing = sms.add(body())  # the other run's POST committed first
-    real_register = sms.register_source
-    sms.register_source = lambda b: real_register(b)
     sms_list = sms.list_sources
     seen = []
 
