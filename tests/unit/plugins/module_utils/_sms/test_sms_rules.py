@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.hwcloud.sms.plugins.filter.readiness import readiness
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms import payload, rules
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms.payload import PayloadError, build_payload
+from tests.unit.plugins.filter.test_readiness import _set
 from tests.unit.plugins.module_utils._sms.sms_samples import GIB, sample
 
 MIB = 1024 ** 2
@@ -27,17 +28,6 @@ def healthy():
     facts["storage"].setdefault("mounts", []).append(
         {"mountpoint": "/", "fstype": "xfs", "usage": {"available_bytes": 20 * GIB}})
     return facts
-
-
-def _set(*path_and_value):
-    *path, key, value = path_and_value
-
-    def mutate(facts):
-        target = facts
-        for step in path:
-            target = target[step]
-        target[key] = value
-    return mutate
 
 
 def _add_disks(facts):
