@@ -497,7 +497,7 @@ RULES = (
          "SMS cannot migrate this server; rebuild it on an x86_64 host."),
     Rule("operating_system", "FAQ 4.1 (Tables 4-2, 4-3); v1 SMS.2206", _operating_system,
          "Check the OS version in the SMS supported OS list; migrate unsupported systems by rebuilding them."),
-    Rule("boot_mode", "FAQ 4.1 (UEFI column of Tables 4-2, 4-3)", _boot_mode,
+    Rule("boot_mode", "FAQ 4.1 (UEFI column of Tables 4-2, 4-3); FAQ 5.3", _boot_mode,
          "Check the UEFI column of the SMS supported OS list for this version; when supported, list the OS in "
          "sms_discover_uefi_supported."),
     Rule("boot_loader", "SMS.6564; sms-api.md 2.1 (boot_loader only GRUB)", _boot_loader,
@@ -507,7 +507,7 @@ RULES = (
          "Install rsync with the OS package manager (the hwcloud.sms.agent role does it)."),
     Rule("paravirtualization", "FAQ 5.3 (Table 5-2)", _paravirtualization,
          "Convert the guest to HVM (install PV-on-HVM drivers) before migrating it."),
-    Rule("container", "FAQ 4.1", _container,
+    Rule("container", "FAQ 4.1 (SMS migrates servers)", _container,
          "Run the discovery and the agent on the server itself, not in a container."),
     Rule("filesystems", "SMS.6509; FAQ 4.1, 10.2", _filesystems,
          "Move the data to ext4 or xfs, or leave those volumes out of the migration; migrate network file "
