@@ -7,8 +7,8 @@
 # Reads, in one pass, what the hwcloud.sms discovery parsers need (sysfs, /proc, release and
 # boot files, blkid, LVM and Btrfs reports, ip, statfs of the mounts, a few sectors of the
 # disks) and writes it as one framed text stream. Changes nothing on the host. POSIX sh
-# (dash, bash, ksh, busybox ash); C locale; every command bounded by -t seconds (timeout(1)
-# or a watchdog); mounts whose type matches -x are never touched (default: network, FUSE and
+# (dash, bash, ksh, busybox ash); C locale; every command bounded by -t seconds (a watchdog;
+# a command stuck in the kernel is abandoned, never waited for); mounts whose type matches -x are never touched (default: network, FUSE and
 # pseudo file systems), so a dead NFS/FUSE server cannot hang it. A missing tool is recorded
 # as missing and reported as a warning by the parser, never an error here.
 #
@@ -56,8 +56,16 @@ beg() { printf '%s B %s\n' "$N" "$*"; }
 fin() { printf '\n%s E %s\n' "$N" "$1"; }
 note() { beg warning; printf '%s' "$*"; fin 0; }
 
+# The pid of this shell as the kernel knows it ($$ is also the parent's pid in a subshell, and
+# some shells run the EXIT trap in subshells): only this process removes the work directory.
+MAIN_PID=$$
+[ -r /proc/self/stat ] && read -r MAIN_PID _rest </proc/self/stat
 WORK=
-cleanup() { [ -n "$WORK" ] && rm -rf "$WORK"; }
+cleanup() {
+    _me=$MAIN_PID
+    [ -r /proc/self/stat ] && read -r _me _rest </proc/self/stat
+    [ "$_me" = "$MAIN_PID" ] && [ -n "$WORK" ] && rm -rf "$WORK"
+}
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM HUP
 WORK=$(mktemp -d 2>/dev/null) || {
@@ -142,33 +150,45 @@ which_record() {
     done
 }
 
-# Bounded execution: timeout(1) when it works, else a watchdog that kills the command.
-TIMEOUT=
-lookup timeout
-if [ -n "$FOUND" ] && "$FOUND" -s KILL 5 true >/dev/null 2>&1; then
-    TIMEOUT=$FOUND
-fi
-[ -n "$TIMEOUT" ] || note "timeout(1) missing or unusable: commands bounded by a shell watchdog"
-
+# Bounded execution: OUT and ERR are files, so a command stuck in the kernel (a statfs on a
+# dead FUSE or NFS server cannot even be killed) holds no pipe of ours. A watchdog signals this
+# shell after -t seconds: "wait" returns at once (POSIX), the command is killed if it can be
+# and abandoned if it cannot; timeout(1) is not used because it waits for its child.
+SELF=$MAIN_PID
+TIMED_OUT=
+trap 'TIMED_OUT=1' USR1
 bounded() {
-    if [ -n "$TIMEOUT" ]; then
-        "$TIMEOUT" -s KILL "$T" "$@"
-        return $?
-    fi
-    "$@" &
+    _out=$1
+    _err=$2
+    shift 2
+    TIMED_OUT=
+    "$@" >"$_out" 2>"$_err" </dev/null &
     _pid=$!
-    ( sleep "$T"; kill -9 "$_pid" ) >/dev/null 2>&1 </dev/null &
+    ( sleep "$T"; kill -USR1 "$SELF"; kill -9 "$_pid" ) >/dev/null 2>&1 </dev/null &
     _dog=$!
     wait "$_pid"
     _rc=$?
-    kill "$_dog" >/dev/null 2>&1
+    if [ -n "$TIMED_OUT" ]; then
+        _rc=137
+    else
+        kill "$_dog" 2>/dev/null
+    fi
     return $_rc
 }
 
-# end a command record: "timeout" when the command was killed, else its exit code
+# end a command record: "timeout" when the command was abandoned, else its exit code
 fin_rc() {
-    if [ "$1" -eq 137 ]; then fin timeout; else fin "$1"; fi
+    if [ -n "$TIMED_OUT" ]; then fin timeout; else fin "$1"; fi
 }
+
+OUT=/dev/null
+ERR=/dev/null
+if [ -n "$WORK" ]; then
+    OUT=$WORK/out
+    ERR=$WORK/err
+else
+    note "no writable temporary directory: command output not captured"
+fi
 
 # run ARGV...: "cmd" record (argc, argv lines, stdout; status = exit code, timeout or missing),
 # followed by a "stderr" record.
@@ -182,13 +202,12 @@ run() {
     fi
     _bin=$FOUND
     shift
-    _err=/dev/null
-    [ -n "$WORK" ] && _err=${ERRF:-$WORK/err}
-    bounded "$_bin" "$@" 2>"$_err" </dev/null
+    bounded "$OUT" "$ERR" "$_bin" "$@"
     _rc=$?
+    [ "$OUT" = /dev/null ] || cat "$OUT"
     fin_rc $_rc
     beg stderr
-    [ "$_err" != /dev/null ] && copy_lines <"$_err"
+    [ "$ERR" = /dev/null ] || copy_lines <"$ERR"
     fin 0
     return $_rc
 }
@@ -196,8 +215,10 @@ run() {
 # hex PATH OFFSET LENGTH: bytes of a file or device as od hex (binary safe), bounded.
 hex() {
     beg "hex $2 $3 $1"
-    bounded od -An -v -tx1 -j "$2" -N "$3" "$1" 2>/dev/null </dev/null
-    fin_rc $?
+    bounded "$OUT" /dev/null od -An -v -tx1 -j "$2" -N "$3" "$1"
+    _rc=$?
+    [ "$OUT" = /dev/null ] || cat "$OUT"
+    fin_rc $_rc
 }
 
 # -- host ------------------------------------------------------------------------------------
@@ -337,9 +358,16 @@ $REVERSED
 EOF
 fi
 
-# statfs of every chosen mount point: one stat(1) for all, resumed after one that hangs.
+# statfs of every chosen mount point, resumed after one that hangs (abandoned, never asked again).
+# one stat(1) per mount point, so that each answer is on disk before the next one is asked
+statfs_each() {
+    for _m in "$@"; do
+        "$STAT" -f -c '%S %s %b %f %a %c %d %l %n' "$_m" 2>/dev/null || printf -- '- %s\n' "$_m"
+    done
+}
 statfs_all() {
     lookup stat
+    STAT=$FOUND
     if [ -z "$FOUND" ]; then
         note "stat command missing: no file-system usage"
         return
@@ -347,21 +375,17 @@ statfs_all() {
     while [ $# -gt 0 ]; do
         beg "statfs $#"
         printf '%s\n' "$@"
-        if [ -n "$WORK" ]; then
-            bounded "$FOUND" -f -c '%S %s %b %f %a %c %d %l %n' "$@" >"$WORK/statfs" 2>/dev/null </dev/null
-            _rc=$?
-            _done=0
+        bounded "$OUT" /dev/null statfs_each "$@"
+        _rc=$?
+        _done=0
+        if [ "$OUT" != /dev/null ]; then
             while IFS= read -r _l; do
                 printf '%s\n' "$_l"
                 _done=$((_done + 1))
-            done <"$WORK/statfs"
-        else
-            bounded "$FOUND" -f -c '%S %s %b %f %a %c %d %l %n' "$@" 2>/dev/null </dev/null
-            _rc=$?
-            _done=$#
+            done <"$OUT"
         fi
         fin_rc $_rc
-        [ "$_rc" -eq 137 ] || break
+        [ -n "$TIMED_OUT" ] || break
         [ "$_done" -lt $# ] || break
         shift $((_done + 1))
     done
@@ -403,13 +427,12 @@ probe_all() {
     lookup blkid
     [ -n "$FOUND" ] || { run blkid; return; }
     while [ $# -gt 0 ]; do
-        if [ -n "$WORK" ]; then
-            run blkid -p -o export "$@" >"$WORK/blkid.rec"
-            _rc=$?
-        else
+        if [ -z "$WORK" ]; then
             run blkid -p -o export "$@"
             return
         fi
+        run blkid -p -o export "$@" >"$WORK/blkid.rec"
+        _rc=$?
         # replay the record and note the devices reported (and their file-system types)
         _reported="$NL"
         _dev=
@@ -428,7 +451,7 @@ probe_all() {
             case $_reported in *"$NL$1$NL"*) shift ;; *) break ;; esac
         done
         [ $# -gt 0 ] && shift
-        if [ "$EUID_" != 0 ] && [ -n "$WORK" ] && grep -q 'Permission denied' "$WORK/err" 2>/dev/null; then
+        if [ "$EUID_" != 0 ] && grep -q 'Permission denied' "$ERR" 2>/dev/null; then
             break
         fi
     done
@@ -513,17 +536,45 @@ for _f in /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032
 done
 
 # -- LVM (the three reports side by side) ------------------------------------------------------------
+# background_run FILE ARGV...: "run" in a background subshell writing its records to FILE; the
+# subshell learns its own pid from /proc/self/stat so that its watchdog signals it, not us.
+background_run() {
+    _file=$1
+    shift
+    (
+        trap 'TIMED_OUT=1' USR1
+        read -r SELF _rest </proc/self/stat
+        OUT=$_file.out
+        ERR=$_file.err
+        run "$@" >"$_file"
+    ) &
+}
 lookup lvm
-if [ -n "$FOUND" ] && [ -n "$WORK" ]; then
+if [ -n "$FOUND" ]; then
     _c='--noheadings --nosuffix --units b --nameprefixes -o'
-    # shellcheck disable=SC2086
-    (ERRF=$WORK/e1; run lvm pvs $_c pv_name,vg_name,vg_uuid,pv_size,pv_free,pv_uuid,pv_fmt,dev_size >"$WORK/lvm1") &
-    # shellcheck disable=SC2086
-    (ERRF=$WORK/e2; run lvm vgs $_c vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,pv_count,lv_count,vg_attr >"$WORK/lvm2") &
-    # shellcheck disable=SC2086
-    (ERRF=$WORK/e3; run lvm lvs -a $_c vg_name,vg_uuid,lv_name,lv_uuid,lv_size,segtype,pool_lv,lv_attr,lv_kernel_major,lv_kernel_minor,devices,lv_path >"$WORK/lvm3") &
-    wait
-    cat "$WORK/lvm1" "$WORK/lvm2" "$WORK/lvm3"
+    _pvs="pv_name,vg_name,vg_uuid,pv_size,pv_free,pv_uuid,pv_fmt,dev_size"
+    _vgs="vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,pv_count,lv_count,vg_attr"
+    _lvs="vg_name,vg_uuid,lv_name,lv_uuid,lv_size,segtype,pool_lv,lv_attr,lv_kernel_major,lv_kernel_minor,devices,lv_path"
+    if [ -n "$WORK" ] && [ -r /proc/self/stat ]; then
+        # shellcheck disable=SC2086
+        background_run "$WORK/lvm1" lvm pvs $_c "$_pvs"
+        _p1=$!
+        # shellcheck disable=SC2086
+        background_run "$WORK/lvm2" lvm vgs $_c "$_vgs"
+        _p2=$!
+        # shellcheck disable=SC2086
+        background_run "$WORK/lvm3" lvm lvs -a $_c "$_lvs"
+        _p3=$!
+        wait "$_p1" "$_p2" "$_p3"
+        cat "$WORK/lvm1" "$WORK/lvm2" "$WORK/lvm3"
+    else
+        # shellcheck disable=SC2086
+        run lvm pvs $_c "$_pvs"
+        # shellcheck disable=SC2086
+        run lvm vgs $_c "$_vgs"
+        # shellcheck disable=SC2086
+        run lvm lvs -a $_c "$_lvs"
+    fi
 fi
 
 # -- Btrfs -------------------------------------------------------------------------------------------

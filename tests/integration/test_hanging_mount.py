@@ -62,10 +62,11 @@ def test_default_excludes_never_stat_fuse(hanging):
     assert not any(hanging.mountpoint in w for w in warnings) and seconds < 8
 
 
-def test_module_returns_despite_the_hanging_mount(hanging, tmp_path):
+@pytest.mark.parametrize('method', ['python', 'shell'])
+def test_module_returns_despite_the_hanging_mount(hanging, tmp_path, method):
     started = time.time()
     rc, status, result, output = run_adhoc(tmp_path / 'ansible', {
-        'sections': ['storage'], 'exclude_fstypes': [], 'exclude_devices': ['*'], 'timeout': 2})
+        'sections': ['storage'], 'exclude_fstypes': [], 'exclude_devices': ['*'], 'timeout': 2, 'method': method})
     seconds = time.time() - started
     assert rc == 0 and status == 'SUCCESS', output
     discovery = result['ansible_facts']['sms_discovery']
@@ -73,3 +74,14 @@ def test_module_returns_despite_the_hanging_mount(hanging, tmp_path):
     assert (mount['usage'], mount['skipped']) == (None, 'timeout')
     assert 'storage: statvfs of %s did not finish within 2.0 seconds' % hanging.mountpoint in discovery['warnings']
     assert seconds < 30, 'ansible run took %.1f s' % seconds
+    assert discovery['provenance']['method'] == method
+    assert hanging.requests.count(FUSE_STATFS) == 1  # asked once, never answered
+
+
+def test_shell_default_excludes_never_stat_fuse(hanging, tmp_path):
+    rc, status, result, output = run_adhoc(tmp_path / 'ansible', {
+        'sections': ['storage'], 'exclude_devices': ['*'], 'timeout': 2, 'method': 'shell'})
+    assert rc == 0 and status == 'SUCCESS', output
+    mount = _mount(result['ansible_facts']['sms_discovery']['storage'], hanging.mountpoint)
+    assert (mount['usage'], mount['skipped']) == (None, 'excluded fstype')
+    assert FUSE_STATFS not in hanging.requests
