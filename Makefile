@@ -13,6 +13,12 @@ COLL_LINK   := $(COLLECTIONS)/ansible_collections/hwcloud/sms
 SANITY_ROOT ?= $(TMP)/sanity
 SANITY_DIR  := $(SANITY_ROOT)/ansible_collections/hwcloud/sms
 SANITY_ARGS ?=
+# ansible-core lines of the test matrix and their virtualenvs (tests/conftest.py has the same
+# table for the `ansible_core` fixture). `make sanity SANITY_CORES=2.16` runs one of them.
+CORES        := 2.19 2.16
+CORE_VENV_2.19 := $(VENV)
+CORE_VENV_2.16 := $(LEGACY_VENV)
+SANITY_CORES ?= $(CORES)
 PYTHON3     ?= python3
 APT_PACKAGES := lvm2 btrfs-progs xfsprogs gdisk parted dosfstools rsync debootstrap iproute2 e2fsprogs fdisk util-linux \
                 shellcheck busybox-static dash ksh openssh-server chromium
@@ -56,31 +62,46 @@ system-deps:  ## install the Debian packages the tests need (root only, when mis
 	fi
 
 .PHONY: unit
-unit: venv  ## unit tests (pytest)
+unit: venv  ## unit tests (pytest) on every ansible-core of the matrix
 	$(PY) -m pytest tests/unit -q -n 2
+	$(MAKE) --no-print-directory unit-legacy
+
+# The collection's unit tests on the older cores (the emulator's own tests need the SDK, 2.19 only).
+.PHONY: unit-legacy
+unit-legacy: venv
+	$(LEGACY_VENV)/bin/python -m pytest tests/unit/plugins -q -n 2 -p no:cacheprovider
 
 .PHONY: integration
 integration: venv system-deps  ## integration tests: real devices, emulator, ansible-playbook
 	$(PY) -m pytest tests/integration -q
 
+# One copy of the tree for every core; each ansible-test gets the offline pip bootstrap for the
+# pip release it pins (the first pip='x.y' of its python_requirements.py is the current Python's).
 .PHONY: sanity
-sanity: venv  ## ansible-test sanity (local venv, no Docker)
+sanity: venv  ## ansible-test sanity on every ansible-core of the matrix (local venvs, no Docker)
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_DIR)
-	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
+	git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(SANITY_DIR)
+	cd $(SANITY_DIR) && git init -q && git add -A
 	mkdir -p $(HOME)/.ansible/test/cache
-	v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | grep -o '[0-9.]*[0-9]'); \
-	  cp tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${v//./_}.py
-	cd $(SANITY_DIR) && git init -q && git add -A && \
-	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no -v $(SANITY_ARGS)
+	failed=; for core in $(SANITY_CORES); do \
+	  case $$core in 2.19) venv=$(CORE_VENV_2.19);; 2.16) venv=$(CORE_VENV_2.16);; *) echo "no venv for $$core"; exit 2;; esac; \
+	  v=$$(grep -o "pip='[0-9.]*'" $$venv/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | head -1 | grep -o '[0-9.]*[0-9]'); \
+	  cp tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${v//./_}.py; \
+	  echo "== ansible-test sanity, ansible-core $$core"; start=$$(date +%s); \
+	  (cd $(SANITY_DIR) && rm -rf tests/output && $$venv/bin/ansible-test sanity --venv --python 3.11 --color no -v $(SANITY_ARGS)) \
+	    && result=passed || { result=FAILED; failed="$$failed $$core"; }; \
+	  echo "== ansible-test sanity, ansible-core $$core: $$result in $$(( $$(date +%s) - start )) s"; \
+	done; test -z "$$failed" || { echo "ansible-test sanity failed on ansible-core$$failed"; exit 1; }
 
 .PHONY: lint
 lint: venv  ## ansible-lint --profile production
 	$(BIN)/ansible-lint --profile production
 
 .PHONY: test
-test: venv system-deps  ## every suite: sanity, lint, unit, integration, molecule
+test: venv system-deps  ## every suite: sanity and unit tests on every core, lint, integration, molecule
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory unit-legacy
 	$(PY) -m pytest tests -q -n 2 -p no:cacheprovider
 
 .PHONY: demo

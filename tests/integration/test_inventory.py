@@ -333,7 +333,10 @@ PRINT_PLAY = """
   tasks:
     - name: Show the values
       ansible.builtin.debug:
-        msg: "NAME={{ sms_name }} IP={{ ansible_host }} OS={{ sms_os_version }} COMPOSED={{ shown_name }} {{ shown_os }} {{ shown_ip }} HOST={{ inventory_hostname }} GROUPS={{ group_names }}"
+        msg: >-
+          NAME={{ sms_name }} IP={{ ansible_host }} OS={{ sms_os_version }}
+          COMPOSED={{ shown_name }} {{ shown_os }} {{ shown_ip }}
+          HOST={{ inventory_hostname }} GROUPS={{ group_names }}
 """
 
 
