@@ -210,8 +210,8 @@ def test_concurrency_cap_settings_and_templates(life):
     setting = {"configurations": [{"config_key": "LINUX_CPU_LIMIT", "config_value": "50"}]}
     refused = life.post(f"/v3/tasks/{first}/configuration-setting", setting).json()
     assert refused["error_code"] == "SMS.8204", "settings only while configured, paused or syncing"
-    response = life.post(f"/v3/tasks/{second}/speed-limit", {"speed_limit": [{"start": "8:00", "end": "18:00",
-                                                                               "speed": 10}]})
+    period = {"start": "8:00", "end": "18:00", "speed": 10}
+    response = life.post(f"/v3/tasks/{second}/speed-limit", {"speed_limit": [period]})
     assert response.status_code == 400
     templates = life.get("/v3/vm/templates", params={"name": "t2"}).json()
     assert templates["count"] == 1 and templates["templates"][0]["is_template"] == "true"
