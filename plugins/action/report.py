@@ -20,9 +20,9 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.hwcloud.sms.plugins.filter.readiness import readiness as evaluate_readiness
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms import report as report_data
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms import report_html
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.rules import ReadinessOptionsError, evaluate_readiness
 
 ARGUMENT_SPEC = {
     "dest": {"type": "path", "required": True},
@@ -138,7 +138,10 @@ class ActionModule(ActionBase):
         play_hosts = set(task_vars.get("ansible_play_hosts") or [])
         hostvars = task_vars.get("hostvars") or {}
         options = args["readiness"]
-        evaluate_readiness({}, **options)  # bad options fail the task, not every host
+        try:
+            evaluate_readiness({}, **options)  # bad options fail the task, not every host
+        except ReadinessOptionsError as exc:
+            return dict(result, failed=True, msg=f"report: readiness: {exc}")
 
         def evaluate(discovery):
             return evaluate_readiness(discovery, **options)

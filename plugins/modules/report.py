@@ -12,8 +12,8 @@ version_added: 1.1.0
 description:
   - Builds one report over many hosts from their C(ansible_facts['sms_discovery']) (see
     C(docs/discovery.md)) and writes, on the controller, C(<dest>/<basename>.html) (one
-    self-contained page: summary, charts, a sortable and searchable host table, a detail view per
-    host), C(<basename>.csv) (the host table) and C(<basename>.json) (everything).
+    self-contained page with the summary, charts, a sortable and searchable host table and a
+    detail view per host), C(<basename>.csv) (the host table) and C(<basename>.json) (everything).
   - Each host gets a verdict from the readiness checks of the P(hwcloud.sms.readiness#filter)
     filter. V(Not ready) when a check reports C(error), V(Ready with conditions) when one reports
     C(warn), V(Ready) when all are C(ok), and V(Unknown), with the reason, when the host has no

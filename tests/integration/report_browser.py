@@ -199,12 +199,14 @@ class Browser:
         return [event["params"]["entry"]["text"] for event in self.events
                 if event.get("method") == "Log.entryAdded" and event["params"]["entry"].get("level") == "error"]
 
-    def screenshot(self, path: Path, full_page: bool = False):
+    def screenshot(self, path: Path, full_page: bool = False, height: int = 0):
+        """A PNG of the viewport, of the top ``height`` pixels, or of the whole page (up to 6000 px)."""
         params = {"format": "png"}
-        if full_page:
+        if full_page or height:
             metrics = self.call("Page.getLayoutMetrics")["cssContentSize"]
-            params.update(captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": metrics["width"],
-                                                           "height": min(metrics["height"], 6000), "scale": 1})
+            params.update(captureBeyondViewport=True, clip={
+                "x": 0, "y": 0, "width": metrics["width"], "scale": 1,
+                "height": min(metrics["height"], height or 6000)})
         path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", **params)["data"]))
 
     def close(self):

@@ -9,7 +9,11 @@ Btrfs, LVM thin pools, unknown values; a share of hosts is unreachable or failed
 
 from __future__ import annotations
 
+import json
 import random
+import socket
+import subprocess
+from pathlib import Path
 
 GIB = 1024 ** 3
 OSES = (
@@ -27,6 +31,7 @@ OSES = (
     ("debian", "Debian GNU/Linux 13 (trixie)", "13.1", 13, 1),
 )
 OS_WEIGHTS = (14, 12, 6, 14, 8, 10, 6, 6, 4, 4, 1, 2)
+PLAYBOOK_TIMEOUT = 300
 SOURCE_STATES = (("waiting", 30), ("unavailable", 4), ("replicate", 10), ("syncing", 8), ("finished", 5),
                  ("error", 2), ("stopped", 2))
 
@@ -190,3 +195,74 @@ def fleet(count, seed=14):
         source, task = sms_records(index, rng, facts)
         hosts.append({"name": name, "discovery": facts, "source": source, "task": task})
     return hosts
+
+
+FLEET_PLAY = """\
+- name: Load the facts of the generated fleet, as a fact cache would
+  hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: Set the discovery facts
+      ansible.builtin.set_fact:
+        sms_discovery: "{{ _fleet_host['discovery'] }}"
+        cacheable: true
+      vars:
+        _fleet_host: "{{ lookup('ansible.builtin.file', fleet_dir ~ '/' ~ inventory_hostname ~ '.json') | from_json }}"
+
+    - name: Set the SMS records
+      ansible.builtin.set_fact:
+        sms_source: "{{ _fleet_host['source'] }}"
+        sms_task: "{{ _fleet_host['task'] }}"
+      vars:
+        _fleet_host: "{{ lookup('ansible.builtin.file', fleet_dir ~ '/' ~ inventory_hostname ~ '.json') | from_json }}"
+      when: _fleet_host['source'] is not none
+
+- name: The collection's report playbook
+  ansible.builtin.import_playbook: hwcloud.sms.report
+"""
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_inventory(path: Path, hosts: list, python: str):
+    """localhost discovered for real, the generated fleet, an unreachable and a broken host."""
+    local = {"ansible_connection": "local", "ansible_python_interpreter": python}
+    inventory = {"all": {
+        "vars": {"sms_become": False, "sms_discover_show_summary": False},
+        "hosts": {
+            "localhost": local,
+            "gone.example.net": {"ansible_host": "127.0.0.1", "ansible_port": closed_port(),
+                                 "ansible_connection": "ssh", "ansible_user": "nobody",
+                                 "ansible_ssh_common_args": "-o ConnectTimeout=5 -o BatchMode=yes"},
+            # the discover role refuses this value: its discovery fails
+            "broken.example.net": dict(local, sms_discover_on_timeout="explode"),
+        },
+        "children": {"fleet": {"hosts": {host["name"]: local for host in hosts}}},
+    }}
+    path.write_text(json.dumps(inventory), encoding="utf-8")
+
+
+def run_report(core, work: Path, hosts: list, *options: str) -> subprocess.CompletedProcess:
+    env = core.env({"ANSIBLE_HOST_KEY_CHECKING": "false", "ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "cp")})
+    argv = [core.command("ansible-playbook"), "-i", str(work / "inventory.json"), str(work / "site.yml"),
+            "-e", f"fleet_dir={work / 'fleet'}", "-e", f"sms_report_dir={work / 'out'}", *options]
+    return subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT,
+                          check=False)
+
+
+def prepare(work: Path, core, size: int) -> list:
+    hosts = fleet(size)
+    (work / "fleet").mkdir(parents=True)
+    for host in hosts:
+        host = dict({"discovery": None, "source": None, "task": None}, **host)
+        (work / "fleet" / f"{host['name']}.json").write_text(json.dumps(host), encoding="utf-8")
+    write_inventory(work / "inventory.json", [h for h in hosts if "failure" not in h], core.python)
+    (work / "site.yml").write_text(FLEET_PLAY, encoding="utf-8")
+    return hosts
+
+

@@ -13,97 +13,23 @@ One browser and one playbook run serve the whole module.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-import shutil
-import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from ansible_collections.hwcloud.sms.plugins.filter.readiness import readiness
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.rules import evaluate_readiness as readiness
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms import report as report_data
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms import report_html
 from tests.conftest import ANSIBLE_CORES, AnsibleCore
 from tests.integration.report_browser import CHROMIUM, Browser
-from tests.integration.report_fleet import fleet
+from tests.integration.report_fleet import fleet, prepare, run_report
 
 pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="chromium is not installed")
 
 FLEET_SIZE = 60
-PLAYBOOK_TIMEOUT = 300
 VERDICT_OF = {"error": "not_ready", "warn": "conditional"}
-
-FLEET_PLAY = """\
-- name: Load the facts of the generated fleet, as a fact cache would
-  hosts: fleet
-  gather_facts: false
-  tasks:
-    - name: Set the discovery facts
-      ansible.builtin.set_fact:
-        sms_discovery: "{{ _fleet_host['discovery'] }}"
-        cacheable: true
-      vars:
-        _fleet_host: "{{ lookup('ansible.builtin.file', fleet_dir ~ '/' ~ inventory_hostname ~ '.json') | from_json }}"
-
-    - name: Set the SMS records
-      ansible.builtin.set_fact:
-        sms_source: "{{ _fleet_host['source'] }}"
-        sms_task: "{{ _fleet_host['task'] }}"
-      vars:
-        _fleet_host: "{{ lookup('ansible.builtin.file', fleet_dir ~ '/' ~ inventory_hostname ~ '.json') | from_json }}"
-      when: _fleet_host['source'] is not none
-
-- name: The collection's report playbook
-  ansible.builtin.import_playbook: hwcloud.sms.report
-"""
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def write_inventory(path: Path, hosts: list, python: str):
-    """localhost discovered for real, the generated fleet, an unreachable and a broken host."""
-    local = {"ansible_connection": "local", "ansible_python_interpreter": python}
-    inventory = {"all": {
-        "vars": {"sms_become": False, "sms_discover_show_summary": False},
-        "hosts": {
-            "localhost": local,
-            "gone.example.net": {"ansible_host": "127.0.0.1", "ansible_port": closed_port(),
-                                 "ansible_connection": "ssh", "ansible_user": "nobody",
-                                 "ansible_ssh_common_args": "-o ConnectTimeout=5 -o BatchMode=yes"},
-            # the discover role refuses this value: its discovery fails
-            "broken.example.net": dict(local, sms_discover_on_timeout="explode"),
-        },
-        "children": {"fleet": {"hosts": {host["name"]: local for host in hosts}}},
-    }}
-    path.write_text(json.dumps(inventory), encoding="utf-8")
-
-
-def run_report(core: AnsibleCore, work: Path, hosts: list, *options: str) -> subprocess.CompletedProcess:
-    env = core.env({"ANSIBLE_HOST_KEY_CHECKING": "false", "ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "cp")})
-    argv = [core.command("ansible-playbook"), "-i", str(work / "inventory.json"), str(work / "site.yml"),
-            "-e", f"fleet_dir={work / 'fleet'}", "-e", f"sms_report_dir={work / 'out'}", *options]
-    return subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT,
-                          check=False)
-
-
-def prepare(work: Path, core: AnsibleCore, size: int) -> list:
-    hosts = fleet(size)
-    (work / "fleet").mkdir(parents=True)
-    for host in hosts:
-        host = dict({"discovery": None, "source": None, "task": None}, **host)
-        (work / "fleet" / f"{host['name']}.json").write_text(json.dumps(host), encoding="utf-8")
-    write_inventory(work / "inventory.json", [h for h in hosts if "failure" not in h], core.python)
-    (work / "site.yml").write_text(FLEET_PLAY, encoding="utf-8")
-    return hosts
-
 
 def expected_verdicts(hosts: list) -> dict:
     """The verdict of each generated host, straight from the readiness filter's results."""
@@ -250,8 +176,10 @@ def test_detail_view_shows_every_check_disks_and_nics(page, fleet_run, tmp_path)
     checks = page.evaluate("(() => { const t = [...document.querySelectorAll('#detail-body table')][0];"
                            " return [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent)); })()")
     assert [row[0] for row in checks] == [check["name"] for check in local["checks"]]
-    for (name, status, why, fix), check in zip(checks, local["checks"]):
-        assert (status, why, fix) == (check["status"], check["message"], check["fix"]), name
+    for (name, status, why, fix, reference), check in zip(checks, local["checks"]):
+        assert (status, why, fix, reference) == (check["status"], check["message"], check["fix"],
+                                                 check["reference"]), name
+        assert reference, "every rule names the SMS reference it rests on"
     text = page.evaluate("document.getElementById('detail-body').textContent")
     for heading in ("Disks and partitions", "LVM", "Btrfs", "Network interfaces"):
         assert heading in text
@@ -270,8 +198,8 @@ def test_screenshot_of_the_whole_page(page, tmp_path):
     shot = tmp_path / "report.png"
     page.screenshot(shot, full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50000
-    if os.environ.get("REPORT_SCREENSHOT"):  # refresh docs/images/report.png on purpose only
-        shutil.copyfile(shot, os.environ["REPORT_SCREENSHOT"])
+    if os.environ.get("REPORT_SCREENSHOT"):  # REPORT_SCREENSHOT=docs/images/report.png refreshes the README's
+        page.screenshot(Path(os.environ["REPORT_SCREENSHOT"]), height=1500)
 
 
 HOSTILE = [

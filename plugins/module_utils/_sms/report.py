@@ -250,8 +250,8 @@ def host_row(name, discovery=None, checks=None, failure=None, source=None, task=
         "progress": _progress(source, task),
         "collected_at": text(facts.get("collected_at")),
         "checks": [{"name": text(c.get("name")), "status": text(c.get("status")), "message": text(c.get("message")),
-                    "fix": text(c.get("fix"))} for c in (checks if isinstance(checks, list) else [])
-                   if isinstance(c, dict)],
+                    "fix": text(c.get("fix")) or "", "reference": text(c.get("reference")) or ""}
+                   for c in (checks if isinstance(checks, list) else []) if isinstance(c, dict)],
         "disk_list": disks,
         "vgs": vgs,
         "btrfs": btrfs,

@@ -52,24 +52,28 @@ def embed_json(data):
 
 
 def page_data(report):
-    """The report as the page embeds it: each host's checks as ``[name, status, message]`` plus the
-    fix only where it differs from the check's usual fix, kept once in ``fixes`` (a third of the size
-    of 5,000 hosts)."""
-    fixes = {}
+    """The report as the page embeds it: each host's checks as ``[name, status, message]``, plus
+    ``{"fix": ..., "reference": ...}`` only where they differ from the rule's usual ones, kept once
+    in ``usual`` (a third of the size of 5,000 hosts)."""
+    usual = {"fix": {}, "reference": {}}
     for row in report["hosts"]:
         for check in row["checks"]:
-            if check["fix"]:
-                fixes.setdefault(check["name"], check["fix"])
+            for field in usual:
+                if check[field]:
+                    usual[field].setdefault(check["name"], check[field])
     hosts = []
     for row in report["hosts"]:
         checks = []
         for check in row["checks"]:
+            expected = {"fix": "" if check["status"] == "ok" else usual["fix"].get(check["name"], ""),
+                        "reference": usual["reference"].get(check["name"], "")}
             entry = [check["name"], check["status"], check["message"]]
-            if check["fix"] != (fixes.get(check["name"]) if check["status"] != "ok" else ""):
-                entry.append(check["fix"])
+            extra = {field: check[field] for field in usual if check[field] != expected[field]}
+            if extra:
+                entry.append(extra)
             checks.append(entry)
         hosts.append(dict(row, checks=checks))
-    return dict(report, hosts=hosts, fixes=fixes)
+    return dict(report, hosts=hosts, usual=usual)
 
 
 def bar_chart(chart_id, title, items, empty="no data"):
@@ -143,10 +147,10 @@ def summary_html(report):
         ("Hosts", "%d" % summary["hosts"]),
         ("Operating systems", _listing(summary["os_families"])),
         ("Firmware", _listing(summary["boot_modes"])),
-        ("Capacity to migrate", "%s on disks, %s used" % (escape(size(summary["capacity_bytes"])),
-                                                         escape(size(summary["used_bytes"])))),
-        ("Registered with SMS", "%d of %d hosts; states: %s" % (summary["registered"], summary["hosts"],
-                                                               _listing(summary["source_states"]))),
+        ("Capacity to migrate", "%s on disks, %s used"
+         % (escape(size(summary["capacity_bytes"])), escape(size(summary["used_bytes"])))),
+        ("Registered with SMS", "%d of %d hosts; states: %s"
+         % (summary["registered"], summary["hosts"], _listing(summary["source_states"]))),
         ("Migration", "%d host(s) with a task%s; task states: %s"
          % (summary["migrating"], "" if summary["mean_progress"] is None
             else ", %d %% on average" % summary["mean_progress"], _listing(summary["task_states"]))),
@@ -169,7 +173,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 8px}h3{font-siz
 .verdict-ready{border-left-color:var(--ready)}.verdict-conditional{border-left-color:var(--conditional)}
 .verdict-not_ready{border-left-color:var(--not_ready)}.verdict-unknown{border-left-color:var(--unknown)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dt{font-weight:600}dd{margin:0}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:12px;align-items:start}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px;align-items:start}
 .chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px}
 .chart svg{max-width:100%;height:auto}.chart text{font-size:12px;fill:var(--fg)}
 .chart-title{font-weight:600;font-size:13px}.chart-empty{fill:var(--muted)}
@@ -180,12 +184,13 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dt{f
 input,select,button{font:inherit}input[type=search]{min-width:280px;padding:4px 6px}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
-td{overflow-wrap:anywhere;unicode-bidi:plaintext}
+td{overflow-wrap:break-word;unicode-bidi:plaintext}
+td.col-name,td.col-reason,#detail-body td{overflow-wrap:anywhere}
 th button{all:unset;cursor:pointer;font-weight:600}th button:focus-visible,button:focus-visible,
 input:focus-visible,select:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
 td.num,th.num{text-align:right;white-space:nowrap}
-td.col-name{min-width:18ch}
+td.col-name{min-width:26ch}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;color:#fff;white-space:nowrap;font-size:12px}
 .pill.ready,.pill.ok{background:var(--ready)}.pill.conditional,.pill.warn{background:var(--conditional)}
 .pill.not_ready,.pill.error{background:var(--not_ready)}.pill.unknown{background:var(--unknown)}
@@ -207,6 +212,7 @@ SCRIPT = r"""
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var hasOwn = Object.prototype.hasOwnProperty;
+  function usual(field, name) { return hasOwn.call(data.usual[field], name) ? data.usual[field][name] : ""; }
   var labels = {};
   data.verdicts.forEach(function (v) { labels[v.key] = v.label; });
   var verdictOrder = {};
@@ -365,10 +371,12 @@ SCRIPT = r"""
       dl.appendChild(el("dt", "", f[0])); dl.appendChild(el("dd", "bidi", f[1]));
     });
     root.appendChild(dl);
-    section(root, "Readiness checks", h.checks.length ? table(["Check", "Result", "Why", "What to do"],
+    section(root, "Readiness checks", h.checks.length ? table(["Check", "Result", "Why", "What to do", "SMS reference"],
       h.checks.map(function (c) {
-        var fix = c.length > 3 ? c[3] : (c[1] === "ok" || !hasOwn.call(data.fixes, c[0]) ? "" : data.fixes[c[0]]);
-        return [c[0], el("span", "pill " + c[1], c[1]), c[2], fix];
+        var extra = c[3] || {};
+        var fix = hasOwn.call(extra, "fix") ? extra.fix : (c[1] === "ok" ? "" : usual("fix", c[0]));
+        var reference = hasOwn.call(extra, "reference") ? extra.reference : usual("reference", c[0]);
+        return [c[0], el("span", "pill " + c[1], c[1]), c[2], fix, reference];
       }))
       : el("p", "muted", "No readiness checks: " + (h.reason || "no facts")));
     var disks = [];
@@ -486,6 +494,6 @@ def render(report):
     """The report (``report.build``) as one HTML document."""
     summary = report["summary"]
     return PAGE.format(
-        csp=escape(CSP), title=escape(report["title"] or "SMS fleet readiness"),
+        csp=escape(CSP, quote=False), title=escape(report["title"] or "SMS fleet readiness"),
         style=STYLE, hosts=summary["hosts"], generated=escape(report["generated_at"] or "(time not recorded)"),
         summary=summary_html(report), charts=charts(report), data=embed_json(page_data(report)), script=SCRIPT)
