@@ -101,12 +101,18 @@ class _Zygote:
         return cls._instance
 
     def run(self, job, timeout) -> int:
-        self.process.stdin.write(json.dumps(job) + "\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            raise AssertionError("the module process server died (its traceback is on stderr)") from None
         if not select.select([self.process.stdout], [], [], timeout)[0]:
             self.stop()
             raise AssertionError("the module did not finish within %s s" % timeout)
-        return int(self.process.stdout.readline())
+        line = self.process.stdout.readline()
+        if not line:
+            raise AssertionError("the module process server died (its traceback is on stderr)")
+        return int(line)
 
     def stop(self):
         if self.process.poll() is None:
