@@ -566,7 +566,11 @@ def evaluate_readiness(discovery, skip=(), severity=None, limits=None, uefi_supp
     for rule in RULES:
         if rule.name in options["skip"]:
             continue
-        status, message = rule.evaluate(discovery, options)
+        try:
+            status, message = rule.evaluate(discovery, options)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            status, message = "warn", "could not evaluate: the discovery facts are malformed (%s: %s)" % (
+                type(exc).__name__, str(exc)[:200])
         if status != "ok":
             status = options["severity"].get(rule.name, status)
         results.append({"name": rule.name, "status": status, "message": message,

@@ -166,3 +166,12 @@ def test_fit_name_is_deterministic_unique_and_64_characters():
     assert first != second and len(first) == len(second) == 64 and first[:56] == "a" * 55 + "-"
     assert rules.fit_name("a" * 64 + "1") == first and len(warnings) == 2
     assert rules.fit_name("short") == "short" and rules.fit_name(None) is None
+
+
+def test_malformed_facts_are_warnings_not_tracebacks():
+    facts = {"system": {"distribution": "CentOS 7", "architecture": 7}, "firmware": "bios",
+             "storage": {"disks": "sda", "mounts": [None], "tmp": [], "lvm": {"lvs": "x"}}}
+    results = {r["name"]: r for r in rules.evaluate_readiness(facts)}
+    assert set(results) == set(rules.RULE_NAMES)
+    assert results["operating_system"]["status"] == "warn"
+    assert "malformed" in results["operating_system"]["message"]
