@@ -94,3 +94,73 @@ def test_a_deadline_holds_across_the_pages_of_one_listing(hostile, ansible_core)
     figures = probe(ansible_core.python, options)
     assert figures["elapsed"] <= 0.5 + SLACK
     assert figures["error"] is not None
+
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    aksk: {access_key: HOSTILETESTAK, secret_key: hostile-test-secret-0001, project_id: p}
+  tasks:
+    - name: A well-formed answer over plain http with AK/SK (also builds the module once)
+      hwcloud.sms.source_info: "{{ aksk | combine({'endpoint': base ~ '/ok'}) }}"
+    - ansible.builtin.set_fact:
+        started: "{{ now().timestamp() }}"
+    - name: The same, timed
+      hwcloud.sms.source_info: "{{ aksk | combine({'endpoint': base ~ '/ok'}) }}"
+      register: plain
+    - ansible.builtin.set_fact:
+        plain_seconds: "{{ now().timestamp() | float - started | float }}"
+    - ansible.builtin.set_fact:
+        started: "{{ now().timestamp() }}"
+    - name: A dripping server through the module
+      hwcloud.sms.source_info: "{{ aksk | combine({'endpoint': base ~ '/drip-body', 'deadline': 3, 'timeout': 1}) }}"
+      register: drip
+      ignore_errors: true
+    - ansible.builtin.set_fact:
+        drip_seconds: "{{ now().timestamp() | float - started | float }}"
+    - name: An HTML page instead of the listing
+      hwcloud.sms.source_info: "{{ aksk | combine({'endpoint': base ~ '/html', 'retries': 1}) }}"
+      register: html
+      ignore_errors: true
+    - name: A password over plain http
+      hwcloud.sms.source_info:
+        endpoint: "{{ base }}/ok"
+        iam_endpoint: "{{ base }}/ok"
+        username: someone
+        password: "pw-over-http-0001"
+        domain_name: somewhere
+      register: refused
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'drip': drip, 'drip_seconds': drip_seconds, 'html': html, 'refused': refused,
+                      'plain': plain, 'plain_seconds': plain_seconds} | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+
+def test_the_modules_report_hostile_answers_clearly(hostile, ansible_core, tmp_path):
+    import json
+    import subprocess
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [ansible_core.command("ansible-playbook"), "-i", "localhost,", "-c", "local", str(tmp_path / "play.yml"),
+         "-e", json.dumps({"base": hostile.url, "out": str(out)})],
+        capture_output=True, text=True, timeout=300, env=ansible_core.env(), check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["drip"]["failed"] and "within the deadline" in results["drip"]["msg"]
+    # The same task against a well-formed answer measures the module's own start-up time; 5 s more
+    # absorb start-up noise on a loaded machine (the exact bound is asserted by the probe tests
+    # above; without the watchdog the drip lasts 120 s).
+    assert float(results["drip_seconds"]) - float(results["plain_seconds"]) <= DEADLINE + SLACK + 5
+    assert results["html"]["failed"] and "without the JSON this call expects" in results["html"]["msg"]
+    assert "sources" not in results["html"], "a garbled answer is never an empty list"
+    assert results["refused"]["failed"] and "refusing to send the IAM password over plain http://" \
+        in results["refused"]["msg"]
+    assert not any(r[1].startswith("/ok/v3/auth") for r in hostile.requests), "the password was never sent"
+    assert results["plain"]["sources"][0]["name"] == "ok"
+    assert any("plain http:// endpoint" in w for w in results["plain"]["warnings"])
+    assert "pw-over-http-0001" not in proc.stdout + proc.stderr
