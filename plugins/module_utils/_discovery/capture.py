@@ -401,17 +401,21 @@ class CaptureContext(DiscoveryContext):
         for paths, lines, status in records:
             index = 0
             for line in lines:
+                # "<8 numbers> <path>" from stat(1), or "- <path>" when it failed
                 match = _STATFS_LINE.match(line)
-                if not match:
+                name = match.group(9) if match else (line[2:] if line.startswith('- ') else None)
+                if name is None:
                     continue
-                name = match.group(9)
                 while index < len(paths) and paths[index] != name:
                     table.setdefault(paths[index], 'error')
                     index += 1
                 if index == len(paths):
                     break
-                frsize, bsize, blocks, bfree, bavail, files, ffree, namemax = [int(v) for v in match.groups()[:8]]
-                table[name] = (bsize, frsize, blocks, bfree, bavail, files, ffree, ffree, 0, namemax)
+                if match:
+                    frsize, bsize, blocks, bfree, bavail, files, ffree, namemax = [int(v) for v in match.groups()[:8]]
+                    table[name] = (bsize, frsize, blocks, bfree, bavail, files, ffree, ffree, 0, namemax)
+                else:
+                    table.setdefault(name, 'error')
                 index += 1
             if index < len(paths):
                 table.setdefault(paths[index], 'timeout' if status == 'timeout' else 'error')
