@@ -38,26 +38,15 @@ def _gzip_bomb(decoded_mib: int) -> bytes:
     return b"".join([compressor.compress(block) for _ in range(decoded_mib)] + [compressor.flush()])
 
 
-class HostileServer:
-    """One listening socket; each connection is answered according to its request path."""
+class _LoopbackServer:
+    """Accepts connections on 127.0.0.1 (port 0) in a daemon thread; ``_handle(conn)`` per connection."""
 
-    BEHAVIOURS = ("drip-body", "slow-headers", "huge-body", "huge-announced", "gzip-bomb", "garbled-json",
-                  "html", "endless-pages", "repeated-pages", "redirect", "ok")
-
-    def __init__(self, tls_context: ssl.SSLContext | None = None, redirect_to: str = "", bomb_mib: int = 256):
-        self.tls_context = tls_context
-        self.redirect_to = redirect_to
-        self.bomb = _gzip_bomb(bomb_mib)
-        self.requests = []  # (method, path, headers) of every request received
+    def __init__(self):
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return "%s://127.0.0.1:%d" % ("https" if self.tls_context else "http", self.port)
 
     def __enter__(self):
         self._thread.start()
@@ -77,6 +66,27 @@ class HostileServer:
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        raise NotImplementedError
+
+
+class HostileServer(_LoopbackServer):
+    """One listening socket; each connection is answered according to its request path."""
+
+    BEHAVIOURS = ("drip-body", "slow-headers", "huge-body", "huge-announced", "gzip-bomb", "garbled-json",
+                  "html", "endless-pages", "repeated-pages", "redirect", "ok")
+
+    def __init__(self, tls_context: ssl.SSLContext | None = None, redirect_to: str = "", bomb_mib: int = 256):
+        self.tls_context = tls_context
+        self.redirect_to = redirect_to
+        self.bomb = _gzip_bomb(bomb_mib)
+        self.requests = []  # (method, path, headers) of every request received
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return "%s://127.0.0.1:%d" % ("https" if self.tls_context else "http", self.port)
 
     def _handle(self, conn):
         try:
@@ -169,37 +179,15 @@ class HostileServer:
         return send("200 OK", json.dumps({"count": 1, "source_servers": [{"id": "src-1", "name": "ok"}]}).encode())
 
 
-class ConnectProxy:
+class ConnectProxy(_LoopbackServer):
     """A minimal HTTP CONNECT proxy on 127.0.0.1 that records the tunnels it opened."""
 
     def __init__(self):
         self.tunnels = []
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
-        self.url = "http://127.0.0.1:%d" % self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__()
+        self.url = "http://127.0.0.1:%d" % self.port
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        self._thread.join(5)
-        self._listener.close()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
-
-    def _tunnel(self, client):
+    def _handle(self, client):
         with client:
             client.settimeout(10)
             head = b""
