@@ -95,6 +95,7 @@ PAGE_SIZE = 200
 MAX_PAGES = 100
 DEFAULT_MAX_RESPONSE_SIZE = 16 * 1024 * 1024
 READ_CHUNK = 16 * 1024
+DECODE_STEP = 256 * 1024  # decompressed bytes produced at a time (a 16 KiB chunk may hold 16 MiB)
 SOURCES_PATH = "/v3/sources"
 MESSAGE_LIMIT = 2000
 
@@ -552,19 +553,19 @@ class _Decoder:
         self._decompressor = zlib.decompressobj(self._wbits) if self._wbits else None
         self._started = False
 
-    def feed(self, data: bytes, room: int) -> bytes:
-        """The decoded bytes of ``data``; more than ``room`` of them is an error."""
+    def feed(self, data: bytes, out: bytearray, limit: int):
+        """Append the decoded bytes of ``data`` to ``out``; ``out`` growing past ``limit`` is an error."""
         if self._decompressor is None:
-            if len(data) > room:
+            if len(out) + len(data) > limit:
                 raise _BodyError("too_large", "")
-            return data
-        out = bytearray()
+            out += data
+            return
         pending = data
         while pending:
             if self._decompressor.eof:  # a gzip stream of several members
                 self._decompressor = zlib.decompressobj(self._wbits)
             try:
-                out += self._decompressor.decompress(pending, room - len(out) + 1)
+                out += self._decompressor.decompress(pending, min(limit - len(out) + 1, DECODE_STEP))
             except zlib.error as exc:
                 if self._wbits == zlib.MAX_WBITS and not self._started:  # raw deflate, no zlib header
                     self._wbits = -zlib.MAX_WBITS
@@ -572,10 +573,9 @@ class _Decoder:
                     continue
                 raise _BodyError("garbled", "the compressed body is corrupt (%s)" % exc) from None
             self._started = True
-            if len(out) > room:
+            if len(out) > limit:
                 raise _BodyError("too_large", "")
             pending = self._decompressor.unused_data if self._decompressor.eof else self._decompressor.unconsumed_tail
-        return bytes(out)
 
     def finish(self):
         if self._decompressor is not None and self._started and not self._decompressor.eof:
@@ -594,7 +594,7 @@ def read_body(response, limit: int) -> bytes:
         received += len(chunk)
         if received > limit + READ_CHUNK:  # compressed, yet larger than the decoded limit
             raise _BodyError("too_large", "")
-        body += decoder.feed(chunk, limit - len(body))
+        decoder.feed(chunk, body, limit)
     decoder.finish()
     return bytes(body)
 
