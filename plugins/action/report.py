@@ -38,7 +38,7 @@ ARGUMENT_SPEC = {
     "mode": {"type": "raw", "default": "0640"},
 }
 # Host variables the report reads besides ansible_facts.sms_discovery.
-FAILURE_VAR, SOURCE_VAR, TASK_VAR = "sms_report_failure", "sms_source", "sms_task"
+FAILURE_VAR, SOURCE_VAR, TASK_VAR = "sms_report_failure", "sms_source", "sms_migration"
 MAX_DEPTH = 32
 
 
@@ -134,6 +134,8 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg="report: " + "; ".join(validation.error_messages))
         args = validation.validated_parameters
         mode = _mode(args["mode"])
+        if not args["basename"] or os.sep in args["basename"] or args["basename"].startswith("."):
+            return dict(result, failed=True, msg=f"report: basename must be a plain file name, got {args['basename']!r}")
         hosts = args["hosts"] if args["hosts"] is not None else list(task_vars.get("ansible_play_hosts_all") or [])
         play_hosts = set(task_vars.get("ansible_play_hosts") or [])
         hostvars = task_vars.get("hostvars") or {}

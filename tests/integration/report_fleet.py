@@ -158,7 +158,8 @@ def discovery(host_index, rng):
 
 
 def sms_records(host_index, rng, discovered):
-    """(source, task) as the register and migrate roles would leave them, or (None, None)."""
+    """(sms_source, sms_migration) as the register and migrate roles leave them, or (None, None);
+    ``percent`` is sometimes a string, as a templated fact can be."""
     if rng.random() < 0.4:
         return None, None
     state = rng.choices([s for s, _w in SOURCE_STATES], [w for _s, w in SOURCE_STATES])[0]
@@ -172,8 +173,12 @@ def sms_records(host_index, rng, discovered):
     source.update(replicatesize=done, totalsize=total,
                   migration_cycle={"replicate": "replicating", "syncing": "syncing", "finished": "cutovered"}
                   .get(state, "checking"))
-    task = {"id": "task-%05d" % host_index, "state": {"finished": "MIGRATE_SUCCESS", "error": "MIGRATE_FAIL"}
-            .get(state, "RUNNING"), "progress": round(100 * done / total) if total else 0}
+    percent = round(100 * done / total) if total else 0
+    task = {"source_id": source["id"], "name": source["name"], "task_id": "task-%05d" % host_index,
+            "phase": {"finished": "cutover", "error": "failed", "syncing": "replicated", "stopped": "stopped"}
+            .get(state, "replicating"), "percent": str(percent) if host_index % 2 else percent,
+            "target_server_id": None, "error_code": "SMS.0806" if state == "error" else "",
+            "error": "Partition sync failed" if state == "error" else ""}
     return source, task
 
 
@@ -212,7 +217,7 @@ FLEET_PLAY = """\
     - name: Set the SMS records
       ansible.builtin.set_fact:
         sms_source: "{{ _fleet_host['source'] }}"
-        sms_task: "{{ _fleet_host['task'] }}"
+        sms_migration: "{{ _fleet_host['task'] }}"
       vars:
         _fleet_host: "{{ lookup('ansible.builtin.file', fleet_dir ~ '/' ~ inventory_hostname ~ '.json') | from_json }}"
       when: _fleet_host['source'] is not none

@@ -24,6 +24,8 @@ import csv
 import io
 import json
 
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.rules import _dig
+
 SCHEMA_VERSION = 1
 MAX_TEXT = 400  # characters kept of any one value from a host
 MAX_ITEMS = 256  # disks, partitions, NICs, ... kept per host
@@ -71,14 +73,6 @@ def number(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return value
-
-
-def _dig(data, *keys):
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _dicts(value):
@@ -187,14 +181,25 @@ def _nics(network):
     return nics
 
 
+def _percent(value):
+    """0-100 from a number or a numeric string (a fact set through a template may be one), else None."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    value = number(value)
+    return None if value is None or value != value else max(0, min(100, int(round(value))))
+
+
 def _progress(source, task):
-    """Percent of the current migration: the task's own figure, else SMS's replicated/total size."""
-    for value in (_dig(task, "progress"), _dig(source, "current_task", "progress")):
-        if number(value) is not None:
-            return max(0, min(100, round(value)))
+    """Percent of the current migration: the migrate role's figure, else SMS's replicated/total size."""
+    for value in (_dig(task, "percent"), _dig(task, "progress"), _dig(source, "current_task", "progress")):
+        if _percent(value) is not None:
+            return _percent(value)
     replicated, total = number(_dig(source, "replicatesize")), number(_dig(source, "totalsize"))
     if replicated is not None and total:
-        return max(0, min(100, round(100.0 * replicated / total)))
+        return _percent(100.0 * replicated / total)
     return None
 
 
@@ -242,11 +247,12 @@ def host_row(name, discovery=None, checks=None, failure=None, source=None, task=
         "boot_mode": boot_mode,
         "boot_loader": text(_dig(firmware, "boot_loader", "name")),
         "platform": text(_dig(facts, "platform", "cloud")),
-        "source_id": text(source.get("id")),
+        "source_id": text(source.get("id") or task.get("source_id")),
         "source_state": text(source.get("state")),
         "connected": source.get("connected") if isinstance(source.get("connected"), bool) else None,
         "migration_cycle": text(source.get("migration_cycle")),
-        "task_state": text(task.get("state") or _dig(source, "current_task", "state")),
+        "task_state": text(task.get("phase") or task.get("state") or _dig(source, "current_task", "state")),
+        "task_error": text(task.get("error")) or None,
         "progress": _progress(source, task),
         "collected_at": text(facts.get("collected_at")),
         "checks": [{"name": text(c.get("name")), "status": text(c.get("status")), "message": text(c.get("message")),

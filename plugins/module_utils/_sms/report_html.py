@@ -151,7 +151,7 @@ def summary_html(report):
          % (escape(size(summary["capacity_bytes"])), escape(size(summary["used_bytes"])))),
         ("Registered with SMS", "%d of %d hosts; states: %s"
          % (summary["registered"], summary["hosts"], _listing(summary["source_states"]))),
-        ("Migration", "%d host(s) with a task%s; task states: %s"
+        ("Migration", "%d host(s) migrating%s; phases: %s"
          % (summary["migrating"], "" if summary["mean_progress"] is None
             else ", %d %% on average" % summary["mean_progress"], _listing(summary["task_states"]))),
     ]
@@ -363,7 +363,8 @@ SCRIPT = r"""
       ["Memory", bytes(h.memory_bytes)], ["Boot", [h.boot_mode, h.boot_loader].filter(Boolean).join(", ")],
       ["Platform", h.platform], ["SMS source", [h.source_id, h.source_state, h.connected === null ? "" :
         (h.connected ? "agent connected" : "agent not connected"), h.migration_cycle].filter(Boolean).join(", ")],
-      ["Migration task", [h.task_state, h.progress === null ? "" : h.progress + " %"].filter(Boolean).join(", ")],
+      ["Migration", [h.task_state, h.progress === null ? "" : h.progress + " %", h.task_error]
+        .filter(Boolean).join(", ")],
       ["Collected at", h.collected_at]];
     var dl = el("dl");
     facts.forEach(function (f) {

@@ -89,6 +89,11 @@ def test_progress_from_the_task_or_from_replicated_size():
     assert report.host_row("h", {}, [], source={"replicatesize": 1, "totalsize": 4})["progress"] == 25
     assert report.host_row("h", {}, [], source={"replicatesize": 9, "totalsize": 0})["progress"] is None
     assert report.host_row("h", {}, [], task={"progress": True})["progress"] is None
+    migration = report.host_row("h", {}, [], task={"phase": "failed", "percent": "62", "error": "SMS.0806",
+                                                   "source_id": "s1"})
+    assert (migration["progress"], migration["task_state"], migration["task_error"], migration["source_id"]) == (
+        62, "failed", "SMS.0806", "s1")
+    assert report.host_row("h", {}, [], task={"percent": "n/a"})["progress"] is None
 
 
 def test_hostile_shapes_and_sizes_are_bounded():
