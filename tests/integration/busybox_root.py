@@ -1,7 +1,8 @@
 """A root file system with nothing but busybox (Debian busybox-static): no Python, no util-linux.
 
-``busybox_root(path)`` builds it, bind-mounts the host's /proc, /sys and /dev read-only into it
-(discovery reads them) and removes the mounts afterwards, also after a failure. Root only.
+``busybox_root(path)`` builds it, bind-mounts the host's /proc, /sys and /dev into it (discovery
+reads them; ``system_mounts(root)`` does that for any root) and removes the mounts afterwards,
+also after a failure. Root only.
 """
 
 import contextlib
@@ -40,6 +41,13 @@ def _build(root):
 def busybox_root(path):
     root = str(path)
     _build(root)
+    with system_mounts(root):
+        yield root
+
+
+@contextlib.contextmanager
+def system_mounts(root):
+    """The host's /proc, /sys and /dev bind-mounted into ``root`` for the duration."""
     mounted = []
     try:
         for name in MOUNTS:
