@@ -113,13 +113,15 @@ def test_wave_migrates_cuts_over_and_reruns_change_nothing(sms_emulator, tmp_pat
 @pytest.mark.slow
 def test_max_fail_percentage_stops_the_next_batches(sms_emulator, tmp_path):
     emulator = sms_emulator
-    inventory = write_wave(tmp_path, 4, sms_migrate_batch_size=2, sms_migrate_max_fail_percentage=0)
+    inventory = write_wave(tmp_path, 4)
     env = playbook_env(emulator, tmp_path / "home")
     registered = run_playbook("fleet.yml", inventory, env, args=["--forks", "4"])
     assert registered.rc == 0, registered.failures() or registered.output[-3000:]
     sim(emulator, "PUT", "sources/fleet-001", {"fail_at_percent": 10, "error_code": "SMS.1414"})
 
-    migrated = run_playbook(PLAYBOOKS / "migrate.yml", inventory, env, args=["--forks", "4"])
+    # play keywords (serial, max_fail_percentage) take extra vars, not inventory variables
+    migrated = run_playbook(PLAYBOOKS / "migrate.yml", inventory, env, args=["--forks", "4"],
+                            extra_vars={"sms_migrate_batch_size": 2, "sms_migrate_max_fail_percentage": 0})
     assert migrated.rc != 0
     assert "fleet-001: failed 10 %, FAILED SMS.1414" in migrated.output
     assert "fleet-002: replicated 100 %" in migrated.output, "the failed host's batch still reports the others"
