@@ -197,11 +197,16 @@ def delete_sources(app, request: Request) -> Response:
 # -- tasks -------------------------------------------------------------------------------------
 
 
+def _owned(items: dict, item_id: str, request: Request, code: str, what: str, param: str) -> dict:
+    """The caller's task or template ``item_id``, else 404 with ``code``."""
+    item = items.get(item_id)
+    if item is None or item["owner_domain_id"] != _domain(request):
+        raise sms_error(404, code, f"the {what} {item_id} does not exist", [param])
+    return item
+
+
 def _task(app, request: Request, task_id: str) -> dict:
-    task = lifecycle(app).tasks.get(task_id)
-    if task is None or task["owner_domain_id"] != _domain(request):
-        raise sms_error(404, SMS_NO_TASK, f"the task {task_id} does not exist", ["task_id"])
-    return task
+    return _owned(lifecycle(app).tasks, task_id, request, SMS_NO_TASK, "task", "task_id")
 
 
 def _show_view(task: dict) -> dict:
@@ -305,6 +310,14 @@ def create_task(app, request: Request) -> Response:
     return Response(200, {"id": task["id"]}, write=True)
 
 
+def _paging(request: Request) -> tuple:
+    """``(limit, offset)`` of a task or template listing: limit 0 means 50, at most PAGE_LIMIT."""
+    limit = sms._int_param(request.params, "limit", 0) or 50  # pylint: disable=protected-access
+    if limit > PAGE_LIMIT:
+        raise sms_error(400, SMS_RANGE, f"limit must be between 0 and {PAGE_LIMIT}", ["limit"])
+    return limit, sms._int_param(request.params, "offset", 0)  # pylint: disable=protected-access
+
+
 def _task_filters(params: dict) -> dict:
     return {k: params[k] for k in ("state", "name", "id", "source_server_id", "enterprise_project_id") if params.get(k)}
 
@@ -312,10 +325,7 @@ def _task_filters(params: dict) -> dict:
 def list_tasks(app, request: Request) -> Response:
     domain = _domain(request)
     catch_up(app, domain)
-    limit = sms._int_param(request.params, "limit", 0) or 50  # pylint: disable=protected-access
-    if limit > PAGE_LIMIT:
-        raise sms_error(400, SMS_RANGE, f"limit must be between 0 and {PAGE_LIMIT}", ["limit"])
-    offset = sms._int_param(request.params, "offset", 0)  # pylint: disable=protected-access
+    limit, offset = _paging(request)
     filters = _task_filters(request.params)
     state = lifecycle(app)
     with state.lock:
@@ -475,10 +485,7 @@ def _template_view(template: dict) -> dict:
 
 
 def _template(app, request: Request, template_id: str) -> dict:
-    template = lifecycle(app).templates.get(template_id)
-    if template is None or template["owner_domain_id"] != _domain(request):
-        raise sms_error(404, SMS_NO_TEMPLATE, f"the server template {template_id} does not exist", ["id"])
-    return template
+    return _owned(lifecycle(app).templates, template_id, request, SMS_NO_TEMPLATE, "server template", "id")
 
 
 def create_template(app, request: Request) -> Response:
@@ -490,10 +497,7 @@ def create_template(app, request: Request) -> Response:
 
 
 def list_templates(app, request: Request) -> Response:
-    limit = sms._int_param(request.params, "limit", 0) or 50  # pylint: disable=protected-access
-    if limit > PAGE_LIMIT:
-        raise sms_error(400, SMS_RANGE, f"limit must be between 0 and {PAGE_LIMIT}", ["limit"])
-    offset = sms._int_param(request.params, "offset", 0)  # pylint: disable=protected-access
+    limit, offset = _paging(request)
     filters = {k: request.params[k] for k in ("name", "availability_zone", "region", "id") if request.params.get(k)}
     with lifecycle(app).lock:
         found = [t for t in sorted(lifecycle(app).templates.values(), key=lambda t: t["seq"])

@@ -158,14 +158,19 @@ def task_action(client, task_id, operation, **extra):
     client.request("POST", _path(TASKS_PATH, task_id, "action"), body=body, idempotent=True)
 
 
-def delete_task(client, task_id) -> bool:
+def _delete(client, path) -> bool:
+    """``DELETE path``; False when it did not exist (or a retried delete had already worked)."""
     try:
-        client.request("DELETE", _path(TASKS_PATH, task_id))
+        client.request("DELETE", path)
     except SmsApiError as exc:
         if exc.status == 404:
             return False
         raise
     return True
+
+
+def delete_task(client, task_id) -> bool:
+    return _delete(client, _path(TASKS_PATH, task_id))
 
 
 def show_speed_limits(client, task_id) -> list:
@@ -215,13 +220,7 @@ def update_template(client, template_id, body):
 
 
 def delete_template(client, template_id) -> bool:
-    try:
-        client.request("DELETE", _path(TEMPLATES_PATH, template_id))
-    except SmsApiError as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    return _delete(client, _path(TEMPLATES_PATH, template_id))
 
 
 def template_differences(desired, current) -> dict:
