@@ -110,36 +110,16 @@ def _command_problem(result):
     return 'exit %s: %s' % (result.rc, _first_line(result.stderr) or 'no output')
 
 
-class _Collector(object):
-    """One storage collection; attributes are filled step by step by ``collect``."""
+# -- stage 1: the block device tree (one sysfs walk) -------------------------------------------
+class Topology(object):
+    """Block devices, their kinds and stacking, and the disks to list (``exclude_devices`` applied)."""
 
-    def __init__(self, ctx, exclude_devices, exclude_fstypes):
+    def __init__(self, ctx, exclude_devices):
         self.ctx = ctx
-        self.exclude_devices = exclude_devices
-        self.exclude_fstypes = exclude_fstypes
-        self.devices = {}         # kernel name -> blockdev.read_device() dict
-        self.nodes = {}           # kernel name -> {'kind', 'parent', 'slaves', ...} incl. partitions
+        self.devices = blockdev.walk(ctx)  # kernel name -> blockdev.read_device() dict
+        self.nodes = {}           # kernel name -> {'kind', 'parent', 'slaves', 'holders'} incl. partitions
         self.by_major_minor = {}
         self.by_dm_name = {}
-        self.listed = []          # kernel names of entries of `disks`, in order
-        self.probes = {}          # kernel name -> blkid dict
-        self.probed = False       # blkid gave usable output (or there was nothing to probe)
-        self.unprobed = {}        # kernel name -> why blkid could not probe it
-        self.empty = set()        # kernel names blkid found nothing on
-        self.is_root = ctx.euid() == 0
-        self.unreadable = []      # kernel names whose first sectors could not be read either
-        self.first_sectors = {}   # kernel name -> partition table read from the first sectors
-        self.mounts = []
-        self.mountpoints = {}     # kernel name -> [mount points]
-        self.usage = {}           # kernel name -> usage dict of its mounted file system
-        self.superblocks = {}     # kernel name -> parsed superblock
-        self.btrfs_members = {}   # fsid -> [kernel names], excluded devices left out
-        self.btrfs_mounts = {}    # fsid -> [mounts]
-        self.btrfs_shown = {}     # fsid -> parsed `btrfs filesystem show`
-
-    # -- devices ---------------------------------------------------------------------------
-    def walk(self):
-        self.devices = blockdev.walk(self.ctx)
         for name, device in self.devices.items():
             kind = 'disk'
             if device['dm_uuid'] is not None or device['dm_name'] is not None:
@@ -152,6 +132,7 @@ class _Collector(object):
                 self.by_dm_name[device['dm_name']] = name
             for part in device['partitions']:
                 self._node(part['name'], 'partition', name, [name], part['holders'], part['major_minor'])
+        self.listed = self._select_disks(exclude_devices)  # kernel names of `disks`, in order
 
     def _node(self, name, kind, parent, slaves, holders, major_minor):
         self.nodes[name] = {'kind': kind, 'parent': parent, 'slaves': slaves, 'holders': holders}
@@ -161,16 +142,18 @@ class _Collector(object):
     def _is_multipath_leg(self, name):
         return any(self.nodes.get(holder, {}).get('kind') == 'mpath' for holder in self.devices[name]['holders'])
 
-    def select_disks(self):
+    def _select_disks(self, exclude_devices):
+        listed = []
         for name in sorted(self.devices, key=_natural):
             device = self.devices[name]
             if self.nodes[name]['kind'] not in ('disk', 'md', 'mpath'):
                 continue
             if not device['size_bytes'] or self._is_multipath_leg(name):
                 continue
-            if device_excluded(name, device['size_bytes'], self.exclude_devices):
+            if device_excluded(name, device['size_bytes'], exclude_devices):
                 continue
-            self.listed.append(name)
+            listed.append(name)
+        return listed
 
     def partitions_of(self, name):
         """Partition names of a listed disk: sysfs partitions, or kpartx dm maps of a multipath map."""
@@ -218,212 +201,316 @@ class _Collector(object):
         target = os.path.basename(self.ctx.realpath(path))
         return target if target in self.nodes else None
 
-    # -- blkid -----------------------------------------------------------------------------
-    def blank_devices(self, paths):
-        """The ``paths`` whose first and last BLANK_REGION_BYTES read as zeros (root only).
+    def excluded(self, name):
+        """Whether a device is (on) a disk dropped by ``exclude_devices`` or by being empty."""
+        top = name
+        while self.nodes.get(top, {}).get('parent'):
+            top = self.nodes[top]['parent']
+        return self.nodes.get(top, {}).get('kind') in ('disk', 'md', 'mpath') and top not in self.listed
 
-        Superblocks and labels sit at the start (partition tables, ext, XFS, Btrfs at 64 KiB, LVM,
-        swap, LUKS, ISO 9660, the UDF anchor at sector 256) or at the end (md 0.90/1.0, backup GPT, RAID metadata).
-        """
-        requests, owners = [], []
-        for path in paths:
-            size = self.devices.get(os.path.basename(path), {}).get('size_bytes')
-            if not size or size < 2 * BLANK_REGION_BYTES:
-                continue
-            requests += [(path, 0, BLANK_REGION_BYTES), (path, size - BLANK_REGION_BYTES, BLANK_REGION_BYTES)]
-            owners += [path, path]
-        if not requests:
-            return []
-        verdict = {}
-        for path, data in zip(owners, self.ctx.read_bytes_many(requests)):
-            zeros = data is not None and len(data) == BLANK_REGION_BYTES and not data.strip(b'\0')
-            verdict[path] = verdict.get(path, True) and zeros
-        return [path for path in paths if verdict.get(path)]
 
-    def probe(self):
-        """``blkid -p`` on all targets, resumed after each device it stops at (see blkid.py)."""
-        pending = ['/dev/' + name for name in self.probe_targets()]
-        nothing_to_probe = not pending
-        blank_checked = False
-        result = None
-        for _attempt in range(len(pending)):
-            if not pending:  # without devices blkid would list its cache instead
+# -- stage 2: blkid, partition tables, superblocks -------------------------------------------------
+class Probes(object):
+    """What ``blkid -p`` said: ``probes`` (kernel name -> keys), ``empty`` (nothing found),
+    ``unprobed`` (kernel name -> why not), ``probed`` (usable output, or nothing to probe)."""
+
+    def __init__(self):
+        self.probes = {}
+        self.empty = set()
+        self.unprobed = {}
+        self.probed = False
+
+    def known(self, name):
+        return name in self.probes or name in self.empty
+
+
+def blank_devices(ctx, topology, paths):
+    """The ``paths`` whose first and last BLANK_REGION_BYTES read as zeros (root only).
+
+    Superblocks and labels sit at the start (partition tables, ext, XFS, Btrfs at 64 KiB, LVM,
+    swap, LUKS, ISO 9660, the UDF anchor at sector 256) or at the end (md 0.90/1.0, backup GPT, RAID metadata).
+    """
+    requests, owners = [], []
+    for path in paths:
+        size = topology.devices.get(os.path.basename(path), {}).get('size_bytes')
+        if not size or size < 2 * BLANK_REGION_BYTES:
+            continue
+        requests += [(path, 0, BLANK_REGION_BYTES), (path, size - BLANK_REGION_BYTES, BLANK_REGION_BYTES)]
+        owners += [path, path]
+    if not requests:
+        return []
+    verdict = {}
+    for path, data in zip(owners, ctx.read_bytes_many(requests)):
+        zeros = data is not None and len(data) == BLANK_REGION_BYTES and not data.strip(b'\0')
+        verdict[path] = verdict.get(path, True) and zeros
+    return [path for path in paths if verdict.get(path)]
+
+
+def probe(ctx, topology, is_root):
+    """``blkid -p`` on all targets, resumed after each device it stops at (see blkid.py)."""
+    found = Probes()
+    pending = ['/dev/' + name for name in topology.probe_targets()]
+    nothing_to_probe = not pending
+    blank_checked = False
+    result = None
+    for _attempt in range(len(pending)):
+        if not pending:  # without devices blkid would list its cache instead
+            break
+        result = ctx.run(blkid.ARGV + pending)
+        if result.rc not in blkid.OK_EXIT_CODES:
+            break
+        probes = blkid.parse_export(result.stdout)
+        for path, probed in probes.items():
+            found.probes[os.path.basename(path)] = probed
+        stop = blkid.resume_point(pending, probes, result.rc)
+        if stop is None:
+            break
+        reason = blkid.errors(result.stderr).get(pending[stop])
+        if reason is None and not ctx.exists(pending[stop]):
+            reason = 'no device node'
+        if reason is None:
+            found.empty.add(os.path.basename(pending[stop]))
+        else:
+            found.unprobed[os.path.basename(pending[stop])] = reason
+            if not is_root and _DENIED.search(reason):
+                found.unprobed.update((os.path.basename(path), reason) for path in pending[stop + 1:])
                 break
-            result = self.ctx.run(blkid.ARGV + pending)
-            if result.rc not in blkid.OK_EXIT_CODES:
-                break
-            probes = blkid.parse_export(result.stdout)
-            for path, probe in probes.items():
-                self.probes[os.path.basename(path)] = probe
-            stop = blkid.resume_point(pending, probes, result.rc)
-            if stop is None:
-                break
-            reason = blkid.errors(result.stderr).get(pending[stop])
-            if reason is None and not self.ctx.exists(pending[stop]):
-                reason = 'no device node'
-            if reason is None:
-                self.empty.add(os.path.basename(pending[stop]))
-            else:
-                self.unprobed[os.path.basename(pending[stop])] = reason
-                if not self.is_root and _DENIED.search(reason):
-                    self.unprobed.update((os.path.basename(path), reason) for path in pending[stop + 1:])
-                    break
-            pending = pending[stop + 1:]
-            if pending and not blank_checked:
-                # Each blank device would stop blkid once more: leave out those that are provably
-                # blank (zeros where every signature blkid knows lives), in one batch of reads.
-                blank_checked = True
-                blank = set(self.blank_devices(pending))
-                self.empty.update(os.path.basename(path) for path in blank)
-                pending = [path for path in pending if path not in blank]
-        self.probed = bool(self.probes or self.empty) or nothing_to_probe
-        if result is not None and not self.probed and not self.unprobed:
-            self.ctx.warn('blkid -p could not probe the block devices (%s): partition tables from the '
-                          'first sectors, file-system types, UUIDs and labels unknown' % _command_problem(result))
-        elif self.unprobed:
-            self.ctx.warn('blkid -p could not probe %s: their partition table, file system and raw state are unknown'
-                          % ', '.join('/dev/%s (%s)' % (name, reason) for name, reason in
-                                      sorted(self.unprobed.items(), key=lambda item: _natural(item[0]))))
+        pending = pending[stop + 1:]
+        if pending and not blank_checked:
+            # Each blank device would stop blkid once more: leave out those that are provably
+            # blank (zeros where every signature blkid knows lives), in one batch of reads.
+            blank_checked = True
+            blank = set(blank_devices(ctx, topology, pending))
+            found.empty.update(os.path.basename(path) for path in blank)
+            pending = [path for path in pending if path not in blank]
+    found.probed = bool(found.probes or found.empty) or nothing_to_probe
+    if result is not None and not found.probed and not found.unprobed:
+        ctx.warn('blkid -p could not probe the block devices (%s): partition tables from the '
+                 'first sectors, file-system types, UUIDs and labels unknown' % _command_problem(result))
+    elif found.unprobed:
+        ctx.warn('blkid -p could not probe %s: their partition table, file system and raw state are unknown'
+                 % ', '.join('/dev/%s (%s)' % (name, reason) for name, reason in
+                             sorted(found.unprobed.items(), key=lambda item: _natural(item[0]))))
+    return found
 
-    def read_first_sectors(self):
-        """Partition tables of the disks blkid did not probe, from their first sectors (one batch)."""
-        names = [name for name in self.listed if name not in self.probes and name not in self.empty]
-        sizes = [self.devices[name]['logical_sector_size'] for name in names]
-        requests = [('/dev/' + name,) + superblock.partition_table_region(size) for name, size in zip(names, sizes)]
-        for name, size, data in zip(names, sizes, self.ctx.read_bytes_many(requests)):
-            self.first_sectors[name] = superblock.partition_table(data, size) if data is not None else None
-            if data is None:
-                self.unreadable.append(name)
-        if self.unreadable:
-            self.ctx.warn('cannot read the first sectors of %s (not root?): partition_table is null'
-                          % ', '.join('/dev/' + name for name in self.unreadable))
 
-    def partition_table(self, name):
-        if name in self.probes or name in self.empty:
-            return blkid.partition_table(self.probes.get(name, {}))
-        return self.first_sectors.get(name), None
+def read_first_sectors(ctx, topology, probes):
+    """Partition tables of the disks blkid did not probe, from their first sectors (one batch)."""
+    names = [name for name in topology.listed if not probes.known(name)]
+    sizes = [topology.devices[name]['logical_sector_size'] for name in names]
+    requests = [('/dev/' + name,) + superblock.partition_table_region(size) for name, size in zip(names, sizes)]
+    tables, unreadable = {}, []
+    for name, size, data in zip(names, sizes, ctx.read_bytes_many(requests)):
+        tables[name] = superblock.partition_table(data, size) if data is not None else None
+        if data is None:
+            unreadable.append(name)
+    if unreadable:
+        ctx.warn('cannot read the first sectors of %s (not root?): partition_table is null'
+                 % ', '.join('/dev/' + name for name in unreadable))
+    return tables
 
-    # -- mounts ----------------------------------------------------------------------------
-    def read_mounts(self):
-        text = self.ctx.read('/proc/self/mountinfo')
-        if text is None:
-            self.ctx.warn('cannot read /proc/self/mountinfo: no mounts')
-            return
-        self.mounts, errors = mountinfo.parse_mountinfo(text)
-        for line in errors:
-            self.ctx.warn('unparseable line in /proc/self/mountinfo: %r' % line)
-        for mount in self.mounts:
-            name = self.by_major_minor.get(mount['major_minor'])
-            if name is None and mount['major']:
-                name = blockdev.kernel_name(self.ctx, mount['major_minor'])
-            if name is None and mount['major'] == 0:
-                # Btrfs (and other multi-device file systems) show an anonymous 0:N device
-                name = self.resolve(mount['source'])
-            mount['name'] = name if name in self.nodes else None
 
-    def stat_mounts(self):
-        """statvfs every visible mount once per file system (major:minor), all in one bounded batch.
+def partition_table(name, probes, first_sectors):
+    """(table type, table uuid) of a disk: blkid's, else from its first sectors."""
+    if probes.known(name):
+        return blkid.partition_table(probes.probes.get(name, {}))
+    return first_sectors.get(name), None
 
-        Excluded fstypes are never touched; a mount hidden under a later one on the same mount
-        point is not stat'ed (the path leads to the upper one) unless its file system is visible
-        elsewhere.
-        """
-        last_at = dict((mount['mountpoint'], index) for index, mount in enumerate(self.mounts))
-        wanted = {}
-        for index, mount in enumerate(self.mounts):
-            if (last_at[mount['mountpoint']] == index and mount['major_minor'] not in wanted
-                    and not _matches(mount['fstype'], self.exclude_fstypes)):
-                wanted[mount['major_minor']] = mount['mountpoint']
-        keys = sorted(wanted, key=lambda key: last_at[wanted[key]])
-        cache = {}
-        for key, (status, result) in zip(keys, self.ctx.statvfs_many([wanted[key] for key in keys])):
-            if status == 'ok':
-                cache[key] = (usage_from_statvfs(result), None)
-            else:
-                cache[key] = (None, SKIP_TIMEOUT if status == 'timeout' else SKIP_ERROR)
-                if status == 'error':
-                    self.ctx.warn('statvfs of %s failed' % wanted[key])
-        for mount in self.mounts:
-            if _matches(mount['fstype'], self.exclude_fstypes):
-                mount['usage'], mount['skipped'] = None, SKIP_EXCLUDED
-            else:
-                mount['usage'], mount['skipped'] = cache.get(mount['major_minor'], (None, SKIP_OVERMOUNTED))
 
-    def index_mounts(self):
-        """Mount points and usage per kernel name; a Btrfs mount counts for every member device."""
-        for mount in self.mounts:
+class Superblocks(object):
+    """Parsed file-system superblocks by kernel name, read in bounded batches on demand."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.parsed = {}
+
+    def read(self, names, family):
+        """Read and parse the superblocks of ``names`` in one bounded batch; the unreadable ones."""
+        offset, length = superblock.REGIONS[family]
+        names = [name for name in names if name not in self.parsed]
+        requests = [('/dev/' + name, offset, length) for name in names]
+        for name, data in zip(names, self.ctx.read_bytes_many(requests)):
+            self.parsed[name] = superblock.PARSERS[family](data)
+        return [name for name in names if self.parsed[name] is None]
+
+    def get(self, name):
+        return self.parsed.get(name)
+
+
+def read_file_system_superblocks(ctx, probes):
+    """ext/XFS superblocks of every probed device (inode size, usage when unmounted).
+
+    Btrfs superblocks are read only when ``btrfs filesystem show`` and sysfs fall short.
+    """
+    superblocks = Superblocks(ctx)
+    unreadable = []
+    for family in ('ext', 'xfs'):
+        names = sorted(n for n, p in probes.probes.items() if superblock.family(p.get('TYPE')) == family)
+        unreadable.extend(superblocks.read(names, family))
+    if unreadable:
+        ctx.warn('cannot read the superblock of %s (not root?): inode_size and the usage of '
+                 'unmounted file systems unknown' % ', '.join('/dev/' + n for n in sorted(unreadable, key=_natural)))
+    return superblocks
+
+
+# -- stage 3: mounts -----------------------------------------------------------------------------
+def read_mounts(ctx, topology):
+    """``/proc/self/mountinfo`` parsed, each mount with ``name``: its kernel name or None."""
+    text = ctx.read('/proc/self/mountinfo')
+    if text is None:
+        ctx.warn('cannot read /proc/self/mountinfo: no mounts')
+        return []
+    mounts, errors = mountinfo.parse_mountinfo(text)
+    for line in errors:
+        ctx.warn('unparseable line in /proc/self/mountinfo: %r' % line)
+    for mount in mounts:
+        name = topology.by_major_minor.get(mount['major_minor'])
+        if name is None and mount['major']:
+            name = blockdev.kernel_name(ctx, mount['major_minor'])
+        if name is None and mount['major'] == 0:
+            # Btrfs (and other multi-device file systems) show an anonymous 0:N device
+            name = topology.resolve(mount['source'])
+        mount['name'] = name if name in topology.nodes else None
+    return mounts
+
+
+def stat_mounts(ctx, mounts, exclude_fstypes):
+    """statvfs every visible mount once per file system (major:minor), all in one bounded batch;
+    sets ``usage`` and ``skipped`` of each mount.
+
+    Excluded fstypes are never touched; a mount hidden under a later one on the same mount
+    point is not stat'ed (the path leads to the upper one) unless its file system is visible
+    elsewhere.
+    """
+    last_at = dict((mount['mountpoint'], index) for index, mount in enumerate(mounts))
+    wanted = {}
+    for index, mount in enumerate(mounts):
+        if (last_at[mount['mountpoint']] == index and mount['major_minor'] not in wanted
+                and not _matches(mount['fstype'], exclude_fstypes)):
+            wanted[mount['major_minor']] = mount['mountpoint']
+    keys = sorted(wanted, key=lambda key: last_at[wanted[key]])
+    cache = {}
+    for key, (status, result) in zip(keys, ctx.statvfs_many([wanted[key] for key in keys])):
+        if status == 'ok':
+            cache[key] = (usage_from_statvfs(result), None)
+        else:
+            cache[key] = (None, SKIP_TIMEOUT if status == 'timeout' else SKIP_ERROR)
+            if status == 'error':
+                ctx.warn('statvfs of %s failed' % wanted[key])
+    for mount in mounts:
+        if _matches(mount['fstype'], exclude_fstypes):
+            mount['usage'], mount['skipped'] = None, SKIP_EXCLUDED
+        else:
+            mount['usage'], mount['skipped'] = cache.get(mount['major_minor'], (None, SKIP_OVERMOUNTED))
+
+
+def mount_facts(topology, mounts):
+    return [{
+        'mountpoint': mount['mountpoint'],
+        'source': mount['source'],
+        'device': topology.path(mount['name']) if mount['name'] else None,
+        'major_minor': mount['major_minor'],
+        'fstype': mount['fstype'],
+        'options': mount['options'],
+        'root': mount['root'],
+        'subvol': mount['subvol'],
+        'subvolid': mount['subvolid'],
+        'usage': mount['usage'],
+        'skipped': mount['skipped'],
+    } for mount in mounts]
+
+
+def mount_of(mounts, path):
+    """The visible mount holding ``path`` (longest matching mount point, last mounted wins)."""
+    best = None
+    for mount in mounts:
+        point = mount['mountpoint']
+        if path == point or path.startswith(point.rstrip('/') + '/'):
+            if best is None or len(point) >= len(best['mountpoint']):
+                best = mount
+    return best
+
+
+# -- stage 4: Btrfs membership -----------------------------------------------------------------
+class BtrfsMembers(object):
+    """Btrfs file systems found: ``members`` (fsid -> kernel names, excluded devices left out),
+    ``mounts`` (fsid -> mounts) and ``shown`` (fsid -> parsed ``btrfs filesystem show``)."""
+
+    def __init__(self, ctx, topology, probes, mounts):
+        self.probes = probes
+        self.members = {}
+        self.mounts = {}
+        self.shown = {}
+        found = {}
+        for name, probed in probes.probes.items():
+            if probed.get('TYPE') == 'btrfs' and probed.get('UUID'):
+                found.setdefault(probed['UUID'], set()).add(name)
+        for fsid in ctx.listdir('/sys/fs/btrfs'):
+            if ctx.isdir('/sys/fs/btrfs/%s/devices' % fsid):
+                found.setdefault(fsid, set()).update(ctx.listdir('/sys/fs/btrfs/%s/devices' % fsid))
+        in_use = found or any(mount['fstype'] == 'btrfs' for mount in mounts)
+        if in_use and ctx.which('btrfs'):
+            self.shown = _btrfs_show(ctx)
+        elif in_use:
+            ctx.warn('Btrfs is in use but the btrfs command is not installed: no subvolumes or profiles')
+        for fsid, fs in self.shown.items():
+            found.setdefault(fsid, set()).update(filter(None, (topology.resolve(d['path']) for d in fs['devices'])))
+        for fsid, names in found.items():
+            members = sorted((n for n in names if n in topology.nodes and not topology.excluded(n)), key=_natural)
+            if members:
+                self.members[fsid] = members
+        for mount in mounts:
+            fsid = self.fsid_of(mount['name']) if mount['fstype'] == 'btrfs' and mount['name'] else None
+            if fsid in self.members:
+                self.mounts.setdefault(fsid, []).append(mount)
+
+    def fsid_of(self, name):
+        probed = self.probes.probes.get(name, {})
+        if probed.get('TYPE') == 'btrfs':
+            return probed.get('UUID')
+        for fsid, members in self.members.items():
+            if name in members:
+                return fsid
+        return None
+
+
+def _btrfs_show(ctx):
+    for argv in btrfs.SHOW_ARGV:
+        result = ctx.run(argv)
+        if result.ok or result.missing:
+            break
+    if not result.ok:
+        ctx.warn('btrfs filesystem show failed (%s)' % _command_problem(result))
+        return {}
+    shown = dict((fs['fsid'], fs) for fs in btrfs.parse_show(result.stdout))
+    if any(not fs['exact'] for fs in shown.values()):
+        ctx.warn('btrfs-progs without --raw: Btrfs device sizes are rounded (approximate)')
+    return shown
+
+
+# -- stage 5: file-system keys of each device --------------------------------------------------
+class FileSystems(object):
+    """The file-system keys of devices: blkid, superblocks, and mounts (a Btrfs mount counts
+    for every member device)."""
+
+    def __init__(self, probes, superblocks, mounts, members):
+        self.probes = probes
+        self.superblocks = superblocks
+        self.mounts = mounts
+        self.mountpoints = {}     # kernel name -> [mount points]
+        self.usage = {}           # kernel name -> usage dict of its mounted file system
+        for mount in mounts:
             names = [mount['name']] if mount['name'] else []
             if mount['fstype'] == 'btrfs' and mount['name']:
-                names = self.btrfs_members.get(self.fsid_of(mount['name']), names) or names
+                names = members.members.get(members.fsid_of(mount['name']), names) or names
             for name in names:
                 self.mountpoints.setdefault(name, []).append(mount['mountpoint'])
                 if mount['usage'] is not None and name not in self.usage:
                     self.usage[name] = mount['usage']
 
-    def mount_facts(self):
-        facts = []
-        for mount in self.mounts:
-            facts.append({
-                'mountpoint': mount['mountpoint'],
-                'source': mount['source'],
-                'device': self.path(mount['name']) if mount['name'] else None,
-                'major_minor': mount['major_minor'],
-                'fstype': mount['fstype'],
-                'options': mount['options'],
-                'root': mount['root'],
-                'subvol': mount['subvol'],
-                'subvolid': mount['subvolid'],
-                'usage': mount['usage'],
-                'skipped': mount['skipped'],
-            })
-        return facts
-
-    def mount_of(self, path):
-        """The visible mount holding ``path`` (longest matching mount point, last mounted wins)."""
-        best = None
-        for mount in self.mounts:
-            point = mount['mountpoint']
-            if path == point or path.startswith(point.rstrip('/') + '/'):
-                if best is None or len(point) >= len(best['mountpoint']):
-                    best = mount
-        return best
-
-    # -- file systems ----------------------------------------------------------------------
-    def read_superblocks(self, names, family):
-        """Read and parse the superblocks of ``names`` in one bounded batch; the unreadable ones."""
-        offset, length = superblock.REGIONS[family]
-        names = [name for name in names if name not in self.superblocks]
-        requests = [('/dev/' + name, offset, length) for name in names]
-        for name, data in zip(names, self.ctx.read_bytes_many(requests)):
-            self.superblocks[name] = superblock.PARSERS[family](data)
-        return [name for name in names if self.superblocks[name] is None]
-
-    def read_file_system_superblocks(self):
-        """ext/XFS superblocks of every probed device (inode size, usage when unmounted).
-
-        Btrfs superblocks are read only when ``btrfs filesystem show`` and sysfs fall short.
-        """
-        unreadable = []
-        for family in ('ext', 'xfs'):
-            names = sorted(n for n, p in self.probes.items() if superblock.family(p.get('TYPE')) == family)
-            unreadable.extend(self.read_superblocks(names, family))
-        if unreadable:
-            self.ctx.warn('cannot read the superblock of %s (not root?): inode_size and the usage of '
-                          'unmounted file systems unknown' % ', '.join('/dev/' + n for n in sorted(unreadable, key=_natural)))
-
-    def fsid_of(self, name):
-        probe = self.probes.get(name, {})
-        if probe.get('TYPE') == 'btrfs':
-            return probe.get('UUID')
-        for fsid, members in self.btrfs_members.items():
-            if name in members:
-                return fsid
-        return None
-
-    def filesystem(self, name):
+    def of(self, name):
         """The file-system keys of a device (partition, whole disk or active LV)."""
-        probe = self.probes.get(name, {})
-        facts = blkid.filesystem(probe)
+        facts = blkid.filesystem(self.probes.probes.get(name, {}))
         sb = self.superblocks.get(name) or {}
         mountpoints = self.mountpoints.get(name, [])
         if facts['fstype'] is None and mountpoints:  # not probed (no blkid, not root): the kernel knows
@@ -434,317 +521,287 @@ class _Collector(object):
         facts.update({'mountpoints': mountpoints, 'usage': usage, 'inode_size': sb.get('inode_size')})
         return facts
 
-    # -- LVM -------------------------------------------------------------------------------
-    def lvm(self):
-        facts = {'available': False, 'pvs': [], 'vgs': [], 'lvs': []}
-        signs = any(p.get('TYPE') == 'LVM2_member' for p in self.probes.values()) or any(
-            n['kind'] == 'lvm' for n in self.nodes.values())
-        if not self.ctx.which('lvm'):
-            if signs:
-                self.ctx.warn('LVM is in use but the lvm command is not installed: no LVM facts')
+
+# -- stage 6: LVM ----------------------------------------------------------------------------------
+def lvm_facts(ctx, topology, probes, filesystems):
+    facts = {'available': False, 'pvs': [], 'vgs': [], 'lvs': []}
+    signs = any(p.get('TYPE') == 'LVM2_member' for p in probes.probes.values()) or any(
+        n['kind'] == 'lvm' for n in topology.nodes.values())
+    if not ctx.which('lvm'):
+        if signs:
+            ctx.warn('LVM is in use but the lvm command is not installed: no LVM facts')
+        return facts
+    reports = {}
+    results = ctx.run_many([argv for _kind, argv in lvm.REPORTS])
+    for (kind, _argv), result in zip(lvm.REPORTS, results):
+        if not result.ok:
+            ctx.warn('lvm %s failed (%s): no LVM facts' % (kind, _command_problem(result)))
             return facts
-        reports = {}
-        results = self.ctx.run_many([argv for _kind, argv in lvm.REPORTS])
-        for (kind, _argv), result in zip(lvm.REPORTS, results):
-            if not result.ok:
-                self.ctx.warn('lvm %s failed (%s): no LVM facts' % (kind, _command_problem(result)))
-                return facts
-            reports[kind] = lvm.parse_report(result.stdout)
-        facts.update(lvm.build(reports['pvs'], reports['vgs'], reports['lvs']))
-        facts['available'] = True
-        for vg_name in sorted(set(vg['name'] for vg in facts['vgs'] if vg['duplicate_name'])):
-            self.ctx.warn('several volume groups are named %s (told apart by uuid)' % vg_name)
-        for pv in facts['pvs']:
-            pv.pop('vg_uuid', None)
-        for lv in facts['lvs']:
-            name = self.by_major_minor.get(lv.pop('kernel_major_minor') or '') or self.by_dm_name.get(
-                lvm.mapper_name(lv['vg'], lv['name']))
-            if name and lv['active'] is not False:
-                lv.update(self.filesystem(name))
-            else:
-                lv.update({'fstype': None, 'uuid': None, 'label': None, 'mountpoints': [], 'usage': None,
-                           'inode_size': None})
-        return facts
-
-    # -- Btrfs -----------------------------------------------------------------------------
-    def excluded(self, name):
-        """Whether a device is (on) a disk dropped by ``exclude_devices`` or by being empty."""
-        top = name
-        while self.nodes.get(top, {}).get('parent'):
-            top = self.nodes[top]['parent']
-        return self.nodes.get(top, {}).get('kind') in ('disk', 'md', 'mpath') and top not in self.listed
-
-    def find_btrfs(self):
-        """fsid -> member kernel names (blkid, /sys/fs/btrfs/<fsid>/devices, ``btrfs filesystem show``)."""
-        found = {}
-        for name, probe in self.probes.items():
-            if probe.get('TYPE') == 'btrfs' and probe.get('UUID'):
-                found.setdefault(probe['UUID'], set()).add(name)
-        for fsid in self.ctx.listdir('/sys/fs/btrfs'):
-            if self.ctx.isdir('/sys/fs/btrfs/%s/devices' % fsid):
-                found.setdefault(fsid, set()).update(self.ctx.listdir('/sys/fs/btrfs/%s/devices' % fsid))
-        in_use = found or any(mount['fstype'] == 'btrfs' for mount in self.mounts)
-        if in_use and self.ctx.which('btrfs'):
-            self.btrfs_shown = self._btrfs_show()
-        elif in_use:
-            self.ctx.warn('Btrfs is in use but the btrfs command is not installed: no subvolumes or profiles')
-        for fsid, fs in self.btrfs_shown.items():
-            found.setdefault(fsid, set()).update(filter(None, (self.resolve(d['path']) for d in fs['devices'])))
-        for fsid, names in found.items():
-            members = sorted((n for n in names if n in self.nodes and not self.excluded(n)), key=_natural)
-            if members:
-                self.btrfs_members[fsid] = members
-        for mount in self.mounts:
-            fsid = self.fsid_of(mount['name']) if mount['fstype'] == 'btrfs' and mount['name'] else None
-            if fsid in self.btrfs_members:
-                self.btrfs_mounts.setdefault(fsid, []).append(mount)
-
-    def _btrfs_show(self):
-        for argv in btrfs.SHOW_ARGV:
-            result = self.ctx.run(argv)
-            if result.ok or result.missing:
-                break
-        if not result.ok:
-            self.ctx.warn('btrfs filesystem show failed (%s)' % _command_problem(result))
-            return {}
-        shown = dict((fs['fsid'], fs) for fs in btrfs.parse_show(result.stdout))
-        if any(not fs['exact'] for fs in shown.values()):
-            self.ctx.warn('btrfs-progs without --raw: Btrfs device sizes are rounded (approximate)')
-        return shown
-
-    def btrfs(self):
-        return [self._btrfs_fs(fsid, self.btrfs_shown.get(fsid), self.btrfs_mounts.get(fsid, []))
-                for fsid in sorted(self.btrfs_members)]
-
-    def _btrfs_run(self, argv, mountpoint):
-        result = self.ctx.run(argv + [mountpoint])
-        if not result.ok:
-            self.ctx.warn('%s %s failed (%s)' % (' '.join(argv), mountpoint, _command_problem(result)))
-            return None
-        return result.stdout
-
-    def _btrfs_fs(self, fsid, shown, mounts):
-        """One Btrfs file system from ``filesystem show``, sysfs (when mounted), else the superblock."""
-        sysfs = '/sys/fs/btrfs/%s/' % fsid
-        mounted = self.ctx.isdir(sysfs)
-
-        def _sysfs_int(attribute):
-            value = self.ctx.read_stripped(sysfs + attribute) if mounted else None
-            return int(value) if value and value.isdigit() else None
-
-        shown = shown or {}
-        fs = {
-            'fsid': fsid,
-            'label': (self.ctx.read_stripped(sysfs + 'label') if mounted else None) or shown.get('label'),
-            'devices': [dict(device) for device in shown.get('devices', [])],
-            'total_bytes': sum(d['size_bytes'] or 0 for d in shown['devices']) if shown else None,
-            'used_bytes': shown.get('used_bytes'),
-            'nodesize': _sysfs_int('nodesize'),
-            'sectorsize': _sysfs_int('sectorsize'),
-            'profiles': {'data': None, 'metadata': None, 'system': None},
-            'global_reserve': None,
-            'mountpoints': [mount['mountpoint'] for mount in mounts],
-            'default_subvolume': None,
-            'subvolumes': None,
-        }
-        expected = shown.get('total_devices')
-        degraded = shown.get('some_missing') or any(d['missing'] for d in fs['devices'])
-        if not shown or degraded or fs['nodesize'] is None or fs['sectorsize'] is None:
-            self.read_superblocks(self.btrfs_members[fsid], 'btrfs')
-            supers = [(name, self.superblocks[name]) for name in self.btrfs_members[fsid] if self.superblocks[name]]
-            if supers:
-                first = supers[0][1]
-                for key in ('label', 'total_bytes', 'used_bytes', 'nodesize', 'sectorsize'):
-                    fs[key] = first[key] if fs[key] is None else fs[key]
-                if degraded:  # the present devices do not add up to the file system
-                    fs['total_bytes'] = first['total_bytes']
-                if not shown:
-                    fs['devices'] = [dict(parsed['device'], path='/dev/' + name, missing=False) for name, parsed in supers]
-                    expected = first['num_devices']
-        if expected and not any(d['missing'] for d in fs['devices']):
-            unknown = {'devid': None, 'path': None, 'size_bytes': None, 'used_bytes': None, 'missing': True}
-            fs['devices'].extend(dict(unknown) for _missing in range(max(expected - len(fs['devices']), 0)))
-        if any(d['missing'] for d in fs['devices']):
-            self.ctx.warn('Btrfs %s has missing devices' % fsid)
-        if mounts and self.ctx.which('btrfs'):
-            self._btrfs_mounted(fs, mounts)
-        return fs
-
-    def _btrfs_mounted(self, fs, mounts):
-        """Profiles, subvolumes and default subvolume, asked on one mount (the top level's if any)."""
-        mount = next((m for m in mounts if m['subvolid'] == btrfs.TOP_LEVEL_ID), mounts[0])
-        mountpoint = mount['mountpoint']
-        for argv in btrfs.DF_ARGV:
-            result = self.ctx.run(argv + [mountpoint])
-            if result.ok:
-                break
-        if result.ok:
-            df = btrfs.parse_df(result.stdout)
-            fs['profiles'], fs['global_reserve'] = df['profiles'], df['global_reserve']
-            if not df['exact']:
-                self.ctx.warn('btrfs filesystem df without --raw/-b: Btrfs allocation sizes are approximate')
+        reports[kind] = lvm.parse_report(result.stdout)
+    facts.update(lvm.build(reports['pvs'], reports['vgs'], reports['lvs']))
+    facts['available'] = True
+    for vg_name in sorted(set(vg['name'] for vg in facts['vgs'] if vg['duplicate_name'])):
+        ctx.warn('several volume groups are named %s (told apart by uuid)' % vg_name)
+    for pv in facts['pvs']:
+        pv.pop('vg_uuid', None)
+    for lv in facts['lvs']:
+        name = topology.by_major_minor.get(lv.pop('kernel_major_minor') or '') or topology.by_dm_name.get(
+            lvm.mapper_name(lv['vg'], lv['name']))
+        if name and lv['active'] is not False:
+            lv.update(filesystems.of(name))
         else:
-            self.ctx.warn('btrfs filesystem df %s failed (%s)' % (mountpoint, _command_problem(result)))
+            lv.update({'fstype': None, 'uuid': None, 'label': None, 'mountpoints': [], 'usage': None,
+                       'inode_size': None})
+    return facts
 
-        def _mounted_at(subvolume_id, path):
-            return [m['mountpoint'] for m in mounts
-                    if m['subvolid'] == subvolume_id or (m['subvolid'] is None and m['root'].strip('/') == path)]
 
-        listed = self._btrfs_run(btrfs.LIST_ARGV, mountpoint)
-        if listed is not None:
-            snapshots = self._btrfs_run(btrfs.SNAPSHOTS_ARGV, mountpoint)
-            snapshot_ids = btrfs.parse_snapshot_ids(snapshots) if snapshots is not None else None
-            subvolumes = btrfs.parse_subvolume_list(listed)
-            mounted_id = mount['subvolid']
-            if mounted_id is None:  # kernels before 4.2 show no subvolid: the mount root names it
-                mounted_id = next((s['id'] for s in subvolumes if s['path'] == mount['root'].strip('/')),
-                                  btrfs.TOP_LEVEL_ID)
-            subvolumes = btrfs.absolute_paths(subvolumes, mounted_id)
-            for subvolume in subvolumes:
-                subvolume['is_snapshot'] = (subvolume['id'] in snapshot_ids if snapshot_ids is not None
-                                            else subvolume['parent_uuid'] is not None)
-                subvolume['mountpoints'] = _mounted_at(subvolume['id'], subvolume['path'])
-            fs['subvolumes'] = subvolumes
-        default = btrfs.parse_get_default(self._btrfs_run(btrfs.DEFAULT_ARGV, mountpoint))
-        if default is not None:
-            listed_default = [s for s in fs['subvolumes'] or [] if s['id'] == default['id']]
-            default['path'] = listed_default[0]['path'] if listed_default else default['path']
-            top = default['id'] == btrfs.TOP_LEVEL_ID
-            default['mountpoints'] = _mounted_at(default['id'], '' if top else default['path'])
-            fs['default_subvolume'] = default
+# -- stage 7: Btrfs file systems -------------------------------------------------------------------
+def btrfs_facts(ctx, members, superblocks):
+    return [_btrfs_fs(ctx, members, superblocks, fsid) for fsid in sorted(members.members)]
 
-    # -- assembly --------------------------------------------------------------------------
-    def partition_facts(self, disk, name, pv_names):
-        node = self.devices.get(name)
-        probe = self.probes.get(name, {})
-        entry = blkid.partition_entry(probe)
-        sysfs = dict((p['name'], p) for p in self.devices[disk]['partitions']).get(name)
-        if sysfs is None:  # kpartx partition of a multipath map
-            sysfs = {'number': blockdev.dm_partition_number(node['dm_uuid']), 'start_bytes': entry['start_bytes'],
-                     'size_bytes': node['size_bytes'], 'holders': node['holders']}
-        facts = {
-            'name': name,
-            'path': self.path(name),
-            'number': sysfs['number'],
-            'start_bytes': sysfs['start_bytes'],
-            'size_bytes': sysfs['size_bytes'],
-            'type_id': entry['type_id'],
-            'partuuid': entry['partuuid'],
-            'partlabel': entry['partlabel'],
-        }
-        facts.update(self.filesystem(name))
-        facts.update({'holders': sysfs['holders'], 'lvm_pv': name in pv_names or facts['fstype'] == 'LVM2_member',
-                      'roles': []})
-        return facts
 
-    def disk_facts(self, name, pv_names):
-        device = self.devices[name]
-        kind = self.nodes[name]['kind']
-        table, table_uuid = self.partition_table(name)
-        whole = self.filesystem(name)
-        if whole['fstype'] is None:
-            whole = None
-        return {
-            'name': name,
-            'path': self.path(name),
-            'type': 'loop' if name.startswith('loop') else kind if kind in ('md', 'mpath') else 'disk',
-            'size_bytes': device['size_bytes'],
-            'logical_sector_size': device['logical_sector_size'],
-            'physical_sector_size': device['physical_sector_size'],
-            'model': device['model'],
-            'vendor': device['vendor'],
-            'serial': device['serial'],
-            'rotational': device['rotational'],
-            'removable': device['removable'],
-            'read_only': device['read_only'],
-            'partition_table': table,
-            'partition_table_uuid': table_uuid,
-            'filesystem': whole,
-            'holders': device['holders'],
-            'slaves': device['slaves'],
-            'lvm_pv': name in pv_names or bool(whole and whole['fstype'] == 'LVM2_member'),
-            'roles': [],
-            'partitions': [self.partition_facts(name, part, pv_names) for part in self.partitions_of(name)],
-        }
+def _btrfs_run(ctx, argv, mountpoint):
+    result = ctx.run(argv + [mountpoint])
+    if not result.ok:
+        ctx.warn('%s %s failed (%s)' % (' '.join(argv), mountpoint, _command_problem(result)))
+        return None
+    return result.stdout
 
-    def lower_devices(self, name, seen=None):
-        """``name`` and everything below it: partitions' disks, dm/md slaves, Btrfs members."""
-        seen = set() if seen is None else seen
-        if name in seen or name not in self.nodes:
-            return seen
-        seen.add(name)
-        node = self.nodes[name]
-        if node['kind'] == 'mpath':
-            return seen
-        below = [node['parent']] if node['parent'] else []
-        below.extend(node['slaves'])
-        fsid = self.fsid_of(name)
-        if fsid:
-            below.extend(self.btrfs_members.get(fsid, []))
-        for lower in below:
-            self.lower_devices(lower, seen)
+
+def _btrfs_fs(ctx, members, superblocks, fsid):
+    """One Btrfs file system from ``filesystem show``, sysfs (when mounted), else the superblock."""
+    shown, mounts = members.shown.get(fsid), members.mounts.get(fsid, [])
+    sysfs = '/sys/fs/btrfs/%s/' % fsid
+    mounted = ctx.isdir(sysfs)
+
+    def _sysfs_int(attribute):
+        value = ctx.read_stripped(sysfs + attribute) if mounted else None
+        return int(value) if value and value.isdigit() else None
+
+    shown = shown or {}
+    fs = {
+        'fsid': fsid,
+        'label': (ctx.read_stripped(sysfs + 'label') if mounted else None) or shown.get('label'),
+        'devices': [dict(device) for device in shown.get('devices', [])],
+        'total_bytes': sum(d['size_bytes'] or 0 for d in shown['devices']) if shown else None,
+        'used_bytes': shown.get('used_bytes'),
+        'nodesize': _sysfs_int('nodesize'),
+        'sectorsize': _sysfs_int('sectorsize'),
+        'profiles': {'data': None, 'metadata': None, 'system': None},
+        'global_reserve': None,
+        'mountpoints': [mount['mountpoint'] for mount in mounts],
+        'default_subvolume': None,
+        'subvolumes': None,
+    }
+    expected = shown.get('total_devices')
+    degraded = shown.get('some_missing') or any(d['missing'] for d in fs['devices'])
+    if not shown or degraded or fs['nodesize'] is None or fs['sectorsize'] is None:
+        superblocks.read(members.members[fsid], 'btrfs')
+        supers = [(name, superblocks.get(name)) for name in members.members[fsid] if superblocks.get(name)]
+        if supers:
+            first = supers[0][1]
+            for key in ('label', 'total_bytes', 'used_bytes', 'nodesize', 'sectorsize'):
+                fs[key] = first[key] if fs[key] is None else fs[key]
+            if degraded:  # the present devices do not add up to the file system
+                fs['total_bytes'] = first['total_bytes']
+            if not shown:
+                fs['devices'] = [dict(parsed['device'], path='/dev/' + name, missing=False) for name, parsed in supers]
+                expected = first['num_devices']
+    if expected and not any(d['missing'] for d in fs['devices']):
+        unknown = {'devid': None, 'path': None, 'size_bytes': None, 'used_bytes': None, 'missing': True}
+        fs['devices'].extend(dict(unknown) for _missing in range(max(expected - len(fs['devices']), 0)))
+    if any(d['missing'] for d in fs['devices']):
+        ctx.warn('Btrfs %s has missing devices' % fsid)
+    if mounts and ctx.which('btrfs'):
+        _btrfs_mounted(ctx, fs, mounts)
+    return fs
+
+
+def _btrfs_mounted(ctx, fs, mounts):
+    """Profiles, subvolumes and default subvolume, asked on one mount (the top level's if any)."""
+    mount = next((m for m in mounts if m['subvolid'] == btrfs.TOP_LEVEL_ID), mounts[0])
+    mountpoint = mount['mountpoint']
+    for argv in btrfs.DF_ARGV:
+        result = ctx.run(argv + [mountpoint])
+        if result.ok:
+            break
+    if result.ok:
+        df = btrfs.parse_df(result.stdout)
+        fs['profiles'], fs['global_reserve'] = df['profiles'], df['global_reserve']
+        if not df['exact']:
+            ctx.warn('btrfs filesystem df without --raw/-b: Btrfs allocation sizes are approximate')
+    else:
+        ctx.warn('btrfs filesystem df %s failed (%s)' % (mountpoint, _command_problem(result)))
+
+    def _mounted_at(subvolume_id, path):
+        return [m['mountpoint'] for m in mounts
+                if m['subvolid'] == subvolume_id or (m['subvolid'] is None and m['root'].strip('/') == path)]
+
+    listed = _btrfs_run(ctx, btrfs.LIST_ARGV, mountpoint)
+    if listed is not None:
+        snapshots = _btrfs_run(ctx, btrfs.SNAPSHOTS_ARGV, mountpoint)
+        snapshot_ids = btrfs.parse_snapshot_ids(snapshots) if snapshots is not None else None
+        subvolumes = btrfs.parse_subvolume_list(listed)
+        mounted_id = mount['subvolid']
+        if mounted_id is None:  # kernels before 4.2 show no subvolid: the mount root names it
+            mounted_id = next((s['id'] for s in subvolumes if s['path'] == mount['root'].strip('/')),
+                              btrfs.TOP_LEVEL_ID)
+        subvolumes = btrfs.absolute_paths(subvolumes, mounted_id)
+        for subvolume in subvolumes:
+            subvolume['is_snapshot'] = (subvolume['id'] in snapshot_ids if snapshot_ids is not None
+                                        else subvolume['parent_uuid'] is not None)
+            subvolume['mountpoints'] = _mounted_at(subvolume['id'], subvolume['path'])
+        fs['subvolumes'] = subvolumes
+    default = btrfs.parse_get_default(_btrfs_run(ctx, btrfs.DEFAULT_ARGV, mountpoint))
+    if default is not None:
+        listed_default = [s for s in fs['subvolumes'] or [] if s['id'] == default['id']]
+        default['path'] = listed_default[0]['path'] if listed_default else default['path']
+        top = default['id'] == btrfs.TOP_LEVEL_ID
+        default['mountpoints'] = _mounted_at(default['id'], '' if top else default['path'])
+        fs['default_subvolume'] = default
+
+
+# -- stage 8: disks and partitions -------------------------------------------------------------------
+def partition_facts(topology, probes, filesystems, disk, name, pv_names):
+    node = topology.devices.get(name)
+    entry = blkid.partition_entry(probes.probes.get(name, {}))
+    sysfs = dict((p['name'], p) for p in topology.devices[disk]['partitions']).get(name)
+    if sysfs is None:  # kpartx partition of a multipath map
+        sysfs = {'number': blockdev.dm_partition_number(node['dm_uuid']), 'start_bytes': entry['start_bytes'],
+                 'size_bytes': node['size_bytes'], 'holders': node['holders']}
+    facts = {
+        'name': name,
+        'path': topology.path(name),
+        'number': sysfs['number'],
+        'start_bytes': sysfs['start_bytes'],
+        'size_bytes': sysfs['size_bytes'],
+        'type_id': entry['type_id'],
+        'partuuid': entry['partuuid'],
+        'partlabel': entry['partlabel'],
+    }
+    facts.update(filesystems.of(name))
+    facts.update({'holders': sysfs['holders'], 'lvm_pv': name in pv_names or facts['fstype'] == 'LVM2_member',
+                  'roles': []})
+    return facts
+
+
+def disk_facts(topology, probes, first_sectors, filesystems, name, pv_names):
+    device = topology.devices[name]
+    kind = topology.nodes[name]['kind']
+    table, table_uuid = partition_table(name, probes, first_sectors)
+    whole = filesystems.of(name)
+    if whole['fstype'] is None:
+        whole = None
+    return {
+        'name': name,
+        'path': topology.path(name),
+        'type': 'loop' if name.startswith('loop') else kind if kind in ('md', 'mpath') else 'disk',
+        'size_bytes': device['size_bytes'],
+        'logical_sector_size': device['logical_sector_size'],
+        'physical_sector_size': device['physical_sector_size'],
+        'model': device['model'],
+        'vendor': device['vendor'],
+        'serial': device['serial'],
+        'rotational': device['rotational'],
+        'removable': device['removable'],
+        'read_only': device['read_only'],
+        'partition_table': table,
+        'partition_table_uuid': table_uuid,
+        'filesystem': whole,
+        'holders': device['holders'],
+        'slaves': device['slaves'],
+        'lvm_pv': name in pv_names or bool(whole and whole['fstype'] == 'LVM2_member'),
+        'roles': [],
+        'partitions': [partition_facts(topology, probes, filesystems, name, part, pv_names)
+                       for part in topology.partitions_of(name)],
+    }
+
+
+def raw_devices(topology, probes, disks, swaps, pv_names):
+    if not probes.probed:
+        return None
+    known = set(probes.probes) | probes.empty
+    swapped = set(topology.resolve(swap['path']) for swap in swaps)
+
+    def _unused(entry):
+        return not (entry.get('fstype') or entry['holders'] or entry['mountpoints'] or entry['name'] in swapped
+                    or entry['name'] in pv_names or entry['name'] not in known)
+
+    raw = []
+    for disk in disks:
+        whole = dict(disk['filesystem'] or {'fstype': None, 'mountpoints': []}, name=disk['name'],
+                     holders=disk['holders'])
+        if not disk['partition_table'] and not disk['partitions'] and _unused(whole):
+            raw.append(disk['path'])
+        raw.extend(part['path'] for part in disk['partitions']
+                   if _unused(part) and (part['type_id'] or '').lower() not in CONTAINER_TYPES)
+    return raw
+
+
+# -- stage 9: boot devices, /tmp, swap ---------------------------------------------------------------
+def lower_devices(topology, members, name, seen=None):
+    """``name`` and everything below it: partitions' disks, dm/md slaves, Btrfs members."""
+    seen = set() if seen is None else seen
+    if name in seen or name not in topology.nodes:
         return seen
+    seen.add(name)
+    node = topology.nodes[name]
+    if node['kind'] == 'mpath':
+        return seen
+    below = [node['parent']] if node['parent'] else []
+    below.extend(node['slaves'])
+    fsid = members.fsid_of(name)
+    if fsid:
+        below.extend(members.members.get(fsid, []))
+    for lower in below:
+        lower_devices(topology, members, lower, seen)
+    return seen
 
-    def role_mounts(self):
-        efi = next((m for point in EFI_MOUNTPOINTS for m in self.mounts if m['mountpoint'] == point and m['name']), None)
-        if efi is None:
-            efi = next((m for m in self.mounts if m['name'] and m['fstype'] == 'vfat' and
-                        (blkid.partition_entry(self.probes.get(m['name'], {}))['type_id'] or '').lower() in ESP_TYPES), None)
-        boot = self.mount_of('/boot') if self.ctx.isdir('/boot') else None
-        return {'root': self.mount_of('/'), 'boot': boot, 'efi': efi}
 
-    def boot_devices(self, disks):
-        by_name = {}
-        for disk in disks:
-            by_name[disk['name']] = disk
-            for part in disk['partitions']:
-                by_name[part['name']] = part
-        facts = {}
-        for role, mount in sorted(self.role_mounts().items()):
-            if mount is None or not mount['name']:
-                facts[role] = None
-                continue
-            below = self.lower_devices(mount['name'])
-            for name in below:
-                if name in by_name and role not in by_name[name]['roles']:
-                    by_name[name]['roles'].append(role)
-            facts[role] = {'device': self.path(mount['name']),
-                           'disks': [d['path'] for d in disks if d['name'] in below]}
-        return facts
+def role_mounts(ctx, probes, mounts):
+    efi = next((m for point in EFI_MOUNTPOINTS for m in mounts if m['mountpoint'] == point and m['name']), None)
+    if efi is None:
+        efi = next((m for m in mounts if m['name'] and m['fstype'] == 'vfat' and
+                    (blkid.partition_entry(probes.probes.get(m['name'], {}))['type_id'] or '').lower() in ESP_TYPES),
+                   None)
+    boot = mount_of(mounts, '/boot') if ctx.isdir('/boot') else None
+    return {'root': mount_of(mounts, '/'), 'boot': boot, 'efi': efi}
 
-    def raw_devices(self, disks, swaps, pv_names):
-        if not self.probed:
-            return None
-        known = set(self.probes) | self.empty
-        swapped = set(self.resolve(swap['path']) for swap in swaps)
 
-        def _unused(entry):
-            return not (entry.get('fstype') or entry['holders'] or entry['mountpoints'] or entry['name'] in swapped
-                        or entry['name'] in pv_names or entry['name'] not in known)
+def boot_devices(ctx, topology, probes, members, mounts, disks):
+    by_name = {}
+    for disk in disks:
+        by_name[disk['name']] = disk
+        for part in disk['partitions']:
+            by_name[part['name']] = part
+    facts = {}
+    for role, mount in sorted(role_mounts(ctx, probes, mounts).items()):
+        if mount is None or not mount['name']:
+            facts[role] = None
+            continue
+        below = lower_devices(topology, members, mount['name'])
+        for name in below:
+            if name in by_name and role not in by_name[name]['roles']:
+                by_name[name]['roles'].append(role)
+        facts[role] = {'device': topology.path(mount['name']),
+                       'disks': [d['path'] for d in disks if d['name'] in below]}
+    return facts
 
-        raw = []
-        for disk in disks:
-            whole = dict(disk['filesystem'] or {'fstype': None, 'mountpoints': []}, name=disk['name'],
-                         holders=disk['holders'])
-            if not disk['partition_table'] and not disk['partitions'] and _unused(whole):
-                raw.append(disk['path'])
-            raw.extend(part['path'] for part in disk['partitions']
-                       if _unused(part) and (part['type_id'] or '').lower() not in CONTAINER_TYPES)
-        return raw
 
-    def tmp(self):
-        if not self.ctx.isdir('/tmp'):
-            return None
-        mount = self.mount_of('/tmp')
-        if mount is None:
-            return {'mountpoint': None, 'noexec': None, 'available_bytes': None}
-        usage = mount['usage']
-        return {'mountpoint': mount['mountpoint'], 'noexec': 'noexec' in mount['options'],
-                'available_bytes': usage['available_bytes'] if usage else None}
+def tmp_facts(ctx, mounts):
+    if not ctx.isdir('/tmp'):
+        return None
+    mount = mount_of(mounts, '/tmp')
+    if mount is None:
+        return {'mountpoint': None, 'noexec': None, 'available_bytes': None}
+    usage = mount['usage']
+    return {'mountpoint': mount['mountpoint'], 'noexec': 'noexec' in mount['options'],
+            'available_bytes': usage['available_bytes'] if usage else None}
 
-    def swaps(self):
-        text = self.ctx.read('/proc/swaps')
-        return mountinfo.parse_swaps(text) if text is not None else []
+
+def swap_facts(ctx):
+    text = ctx.read('/proc/swaps')
+    return mountinfo.parse_swaps(text) if text is not None else []
 
 
 def collect(ctx, options=None):
@@ -753,36 +810,37 @@ def collect(ctx, options=None):
     ``options``: ``exclude_devices`` (fnmatch globs on kernel names, default
     DEFAULT_EXCLUDE_DEVICES) and ``exclude_fstypes`` (globs of fstypes not stat'ed, default
     DEFAULT_EXCLUDE_FSTYPES). None means the default, ``[]`` excludes nothing.
+
+    Each stage takes what it needs from the ones before it and nothing else, so the order is
+    the data flow: devices, probes, superblocks and first sectors, mounts, Btrfs membership,
+    usage, file systems, then the facts.
     """
     options = options or {}
     exclude_devices = options.get('exclude_devices')
     exclude_fstypes = options.get('exclude_fstypes')
-    collector = _Collector(
-        ctx,
-        DEFAULT_EXCLUDE_DEVICES if exclude_devices is None else list(exclude_devices),
-        DEFAULT_EXCLUDE_FSTYPES if exclude_fstypes is None else list(exclude_fstypes),
-    )
-    collector.walk()
-    collector.select_disks()
-    collector.probe()
-    collector.read_file_system_superblocks()
-    collector.read_first_sectors()
-    collector.read_mounts()
-    collector.find_btrfs()
-    collector.stat_mounts()
-    collector.index_mounts()
-    lvm_facts = collector.lvm()
-    pv_names = set(filter(None, (collector.resolve(pv['path']) for pv in lvm_facts['pvs'])))
-    swaps = collector.swaps()
-    disks = [collector.disk_facts(name, pv_names) for name in collector.listed]
-    btrfs_facts = collector.btrfs()
+    exclude_devices = DEFAULT_EXCLUDE_DEVICES if exclude_devices is None else list(exclude_devices)
+    exclude_fstypes = DEFAULT_EXCLUDE_FSTYPES if exclude_fstypes is None else list(exclude_fstypes)
+
+    topology = Topology(ctx, exclude_devices)
+    probes = probe(ctx, topology, ctx.euid() == 0)
+    superblocks = read_file_system_superblocks(ctx, probes)
+    first_sectors = read_first_sectors(ctx, topology, probes)
+    mounts = read_mounts(ctx, topology)
+    members = BtrfsMembers(ctx, topology, probes, mounts)
+    stat_mounts(ctx, mounts, exclude_fstypes)
+    filesystems = FileSystems(probes, superblocks, mounts, members)
+    lvm_result = lvm_facts(ctx, topology, probes, filesystems)
+    pv_names = set(filter(None, (topology.resolve(pv['path']) for pv in lvm_result['pvs'])))
+    swaps = swap_facts(ctx)
+    disks = [disk_facts(topology, probes, first_sectors, filesystems, name, pv_names) for name in topology.listed]
+    btrfs_result = btrfs_facts(ctx, members, superblocks)
     return {
         'disks': disks,
-        'mounts': collector.mount_facts(),
-        'lvm': lvm_facts,
-        'btrfs': btrfs_facts,
+        'mounts': mount_facts(topology, mounts),
+        'lvm': lvm_result,
+        'btrfs': btrfs_result,
         'swap': swaps,
-        'raw_devices': collector.raw_devices(disks, swaps, pv_names),
-        'boot_devices': collector.boot_devices(disks),
-        'tmp': collector.tmp(),
+        'raw_devices': raw_devices(topology, probes, disks, swaps, pv_names),
+        'boot_devices': boot_devices(ctx, topology, probes, members, mounts, disks),
+        'tmp': tmp_facts(ctx, mounts),
     }
