@@ -75,7 +75,7 @@ options:
         C(ansible_python_interpreter), else the usual names) and uses V(python) when there is one, else V(shell).
       - Run from C(gather_facts) (C(FACTS_MODULES)), ansible-core 2.16 and 2.19 run the module without its
         action plugin, so the method is always V(python) there; use a task for hosts without Python.
-      - RV(ansible_facts.sms_discovery.provenance.method) says which method ran.
+      - C(provenance.method) in RV(ansible_facts.sms_discovery) says which method ran.
     type: str
     choices: [auto, python, shell]
     default: auto
