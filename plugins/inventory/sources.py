@@ -115,24 +115,24 @@ keyed_groups:
 groups:
   disconnected: not sms_connected
 
----
+# Two more files (one configuration per file; ansible-test 2.16 reads EXAMPLES as one document):
+#
 # waiting.sms_sources.yml: only Linux sources still waiting for a migration, cached for an hour
-plugin: hwcloud.sms.sources
-filters:
-  state: waiting
-query: "[?os_type=='LINUX']"
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/hwcloud-sms-inventory
-cache_timeout: 3600
-
----
+#   plugin: hwcloud.sms.sources
+#   filters:
+#     state: waiting
+#   query: "[?os_type=='LINUX']"
+#   cache: true
+#   cache_plugin: ansible.builtin.jsonfile
+#   cache_connection: ~/.cache/hwcloud-sms-inventory
+#   cache_timeout: 3600
+#
 # by-ip.sms_sources.yml: one host per IP, connect as the migration user
-plugin: hwcloud.sms.sources
-hostname_from: ip
-compose:
-  ansible_user: "'migration'"
-  migration_stage: sms_state ~ '/' ~ (sms_migration_cycle | default('none', true))
+#   plugin: hwcloud.sms.sources
+#   hostname_from: ip
+#   compose:
+#     ansible_user: "'migration'"
+#     migration_stage: sms_state ~ '/' ~ (sms_migration_cycle | default('none', true))
 
 # Credentials come from the environment (or the AWX credential type):
 #   HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SMS_ENDPOINT
@@ -160,6 +160,7 @@ except ImportError:  # only the ``query`` option needs it
 
 try:  # ansible-core >= 2.19: a string is a template only when tagged as trusted
     from ansible.template import trust_as_template
+    wrap_var = None
 except ImportError:  # ansible-core < 2.19: every string is a template unless wrapped as unsafe
     trust_as_template = None
     from ansible.utils.unsafe_proxy import wrap_var

@@ -481,5 +481,15 @@ def test_documentation_and_examples_are_yaml():
     documentation = yaml.safe_load(sources.DOCUMENTATION)
     assert documentation["options"]["hostvar_prefix"]["default"] == "sms_"
     assert all(isinstance(line, str) for line in documentation["description"])
-    examples = list(yaml.safe_load_all(sources.EXAMPLES))
-    assert [example["plugin"] for example in examples] == ["hwcloud.sms.sources"] * 3
+    assert yaml.safe_load(sources.EXAMPLES)["plugin"] == "hwcloud.sms.sources"
+    # the commented files ("#   key: value" blocks) are valid configurations too
+    blocks, current = [], None
+    for line in sources.EXAMPLES.splitlines():
+        if line.startswith("#   ") and not line.startswith("#   HUAWEICLOUD"):
+            current = current if current is not None else []
+            current.append(line[4:])
+        elif current is not None:
+            blocks.append(yaml.safe_load("\n".join(current)))
+            current = None
+    assert [block["plugin"] for block in blocks] == ["hwcloud.sms.sources"] * 2
+    assert blocks[0]["cache_timeout"] == 3600 and blocks[1]["hostname_from"] == "ip"
