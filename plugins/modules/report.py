@@ -20,8 +20,8 @@ description:
     discovery facts (unreachable, discovery failed, not discovered).
   - Also reads, when a host has them, the host variables C(sms_report_failure) (why the discovery
     of the host failed, set by C(playbooks/report.yml)), C(sms_source) (the SMS source record, set
-    by the C(hwcloud.sms.register) role) and C(sms_migration) (the migration, set by the C(hwcloud.sms.migrate) role:
-    C(phase), C(percent), C(error)).
+    by the C(hwcloud.sms.register) role) and C(sms_migration) (the migration with its C(phase),
+    C(percent) and C(error), set by the C(hwcloud.sms.migrate) role).
   - Runs on the controller (an action plugin reading C(hostvars)); use it once per play
     (C(run_once)). Host data is treated as hostile, the page makes no network request; see
     C(docs/report.md).

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms.rules import _dig
 
@@ -189,7 +190,7 @@ def _percent(value):
         except ValueError:
             return None
     value = number(value)
-    return None if value is None or value != value else max(0, min(100, int(round(value))))
+    return None if value is None or math.isnan(value) else max(0, min(100, int(round(value))))
 
 
 def _progress(source, task):
