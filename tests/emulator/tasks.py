@@ -137,6 +137,9 @@ def catch_up(app, domain: str):
     """Advance every task of ``domain`` and write the changed source records."""
     state = lifecycle(app)
     now = _now()
+    with state.lock:
+        if not any(task["owner_domain_id"] == domain for task in state.tasks.values()):
+            return  # nothing to advance: no write transaction on every source read
     with state.lock, app.store.transaction() as store:
         for task_id, task in list(state.tasks.items()):
             if task["owner_domain_id"] != domain:
