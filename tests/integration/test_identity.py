@@ -250,7 +250,9 @@ def test_two_overlapping_runs_over_the_same_20_hosts(world):
     emulator = world.emulator
     hosts = {"overlap-%02d" % i: host_facts(50 + i) for i in range(1, 21)}
     inventory = write_inventory(world.tmp_path, hosts)
-    emulator.set_faults({"rules": [{"method": "*", "path": "/v3/sources", "latency_ms": 200}]})
+    # A registration commits 3 s after it arrives: the other run's lookups in that window see nothing.
+    emulator.set_faults({"rules": [{"method": "POST", "path": "/v3/sources", "latency_ms": 3000},
+                                   {"method": "*", "path": "/v3/sources", "latency_ms": 200}]})
     command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), str(PLAYBOOKS / "source.yml"), "--forks", "20",
                "-e", json.dumps({"sms_settle": 5})]
     processes = [subprocess.Popen(command, env=world.env(), cwd=str(HERE), stdout=subprocess.PIPE,
@@ -264,7 +266,9 @@ def test_two_overlapping_runs_over_the_same_20_hosts(world):
                 process.wait()
     assert [p.returncode for p in processes] == [0, 0], "\n".join(o[-2000:] for o in outputs)
     names = collections.Counter(s["name"] for s in emulator.sources())
-    assert names == collections.Counter(hosts), {n: c for n, c in names.items() if c != 1}
+    assert names == collections.Counter(list(hosts)), {n: c for n, c in names.items() if c != 1}
+    merged = [r for r in emulator.log() if r["method"] == "DELETE" and r["status"] == 200]
+    assert merged, "no duplicate was created and merged: the runs did not overlap, the test proves nothing"
 
     world.clean_log()
     emulator.set_faults({"rules": []})
