@@ -1,12 +1,12 @@
-"""method=shell == method=python inside a debootstrapped Debian root, over a real ssh connection.
+"""method=shell == method=python inside debootstrapped Debian roots, over a real ssh connection.
 
-The root (Debian 11 "bullseye", minbase with python3, util-linux, lvm2, btrfs-progs, xfsprogs,
-iproute2) is built once with debootstrap into ``.tmp/shell-roots/`` (about five minutes, then
-cached; set HWCSMS_DEBIAN_ROOTS to a directory holding ready roots to skip the build). An sshd
-runs every session chrooted into it, with the host's /proc, /sys and /dev bind-mounted, so both
-methods see Debian 11's tools against this machine's devices: the module with Debian 11's
-Python 3.9, the capture script with its dash, stat, od and blkid. Debian 12 is this machine
-(test_storage_devices.py compares the methods on its loop-device lab).
+Each root (Debian 11 "bullseye" and 13 "trixie", minbase with python3, util-linux, lvm2,
+btrfs-progs, xfsprogs, iproute2) is built once with debootstrap into ``.tmp/shell-roots/``
+(about five minutes each, then cached; set HWCSMS_DEBIAN_ROOTS to a directory holding ready
+roots). An sshd runs every session chrooted into the root, with the host's /proc, /sys and /dev
+bind-mounted, so both methods see that release's tools against this machine's devices: the
+module with its Python (3.9, 3.13), the capture script with its dash, stat, od and blkid.
+Debian 12 is this machine (test_storage_devices.py compares the methods on its loop-device lab).
 """
 
 import os
@@ -19,7 +19,7 @@ from busybox_root import system_mounts
 from chroot_sshd import available, chroot_sshd, run_source_facts
 from shell_helpers import ROOT, comparable, differences
 
-SUITES = {'debian11': 'bullseye'}
+SUITES = {'debian11': 'bullseye', 'debian13': 'trixie'}
 PACKAGES = 'python3,util-linux,fdisk,lvm2,btrfs-progs,xfsprogs,e2fsprogs,iproute2'
 ROOTS = os.environ.get('HWCSMS_DEBIAN_ROOTS', os.path.join(ROOT, '.tmp', 'shell-roots'))
 MIRROR = os.environ.get('HWCSMS_DEBIAN_MIRROR', 'http://deb.debian.org/debian')
