@@ -162,8 +162,8 @@ def test_size_is_bounded():
 def test_hostile_streams_never_raise():
     base = stream(
         record('which', 'blkid', '/sbin/blkid'), record('dir', '/sys/block', 'sda\n'),
-        record('file', '/sys/block/sda/size', '2048\n'), record('file', '/proc/self/mountinfo',
-                                                                 '1 0 8:1 / / rw - ext4 /dev/sda1 rw\n'),
+        record('file', '/sys/block/sda/size', '2048\n'),
+        record('file', '/proc/self/mountinfo', '1 0 8:1 / / rw - ext4 /dev/sda1 rw\n'),
         command(blkid.ARGV + ['/dev/sda'], 'DEVNAME=/dev/sda\nTYPE=ext4\n'),
         record('statfs', '1', '/\n4096 4096 100 50 40 1000 900 255 /\n'),
         record('hex', '1024 1024 /dev/sda', '00 ' * 1024),
