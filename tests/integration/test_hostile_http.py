@@ -54,7 +54,10 @@ def _python():
 @pytest.mark.parametrize("behaviour", sorted(CASES))
 def test_every_hostile_answer_ends_in_time_with_a_clear_error_and_bounded_memory(
         behaviour, hostile, baseline, ansible_core, record_property):
-    options = aksk_options(hostile.url + "/" + behaviour, deadline=DEADLINE, timeout=1.0, retries=2)
+    # 100 fast pages must hit the page bound, not the deadline, even on a loaded machine (the
+    # deadline over the pages of one listing has its own test below)
+    deadline = 30.0 if behaviour == "endless-pages" else DEADLINE
+    options = aksk_options(hostile.url + "/" + behaviour, deadline=deadline, timeout=1.0, retries=2)
     call = "list" if behaviour.endswith("pages") else "/%s/v3/sources" % behaviour
     if call == "list":  # the listing goes to /v3/sources under the behaviour's prefix
         options["endpoint"] = hostile.url + "/" + behaviour
@@ -68,7 +71,7 @@ def test_every_hostile_answer_ends_in_time_with_a_clear_error_and_bounded_memory
     assert figures["error"]["type"] == error_type
     assert (text % hostile.port if "%d" in text else text) in figures["error"]["message"]
     assert figures["error"]["message"].startswith("GET /")
-    assert figures["elapsed"] <= DEADLINE + SLACK
+    assert figures["elapsed"] <= deadline + SLACK
     assert figures["traced_peak_mib"] < MEMORY_BOUND_MIB
     assert figures["maxrss_mib"] - baseline["maxrss_mib"] < MEMORY_BOUND_MIB
 
