@@ -99,10 +99,14 @@ def test_firmware_and_platform_match_sysfs(full_run):
     assert discovery['platform']['cloud_evidence']
 
 
-def test_check_mode(tmp_path):
-    rc, status, result, output = run_adhoc(tmp_path, {'sections': ['system']}, extra_argv=['--check'])
+@pytest.mark.parametrize('method', ['auto', 'shell'])
+def test_check_mode(tmp_path, method):
+    rc, status, result, output = run_adhoc(tmp_path, {'sections': ['system'], 'method': method},
+                                           interpreter='/usr/bin/python3', extra_argv=['--check'])
     assert (rc, status, result['changed']) == (0, 'SUCCESS', False), output
-    assert result['ansible_facts']['sms_discovery']['system']['memory_bytes'] == meminfo_total_bytes()
+    discovery = result['ansible_facts']['sms_discovery']
+    assert discovery['system']['memory_bytes'] == meminfo_total_bytes()
+    assert discovery['provenance']['method'] == ('python' if method == 'auto' else 'shell')
 
 
 def test_on_timeout_error_fails_clearly(tmp_path):
@@ -128,6 +132,7 @@ PLAYBOOK = textwrap.dedent('''\
         hwcloud.sms.source_facts:
           sections: [system, network]
           timeout: 7
+          method: shell
       tasks:
         - name: Save what fact gathering produced
           ansible.builtin.copy:
@@ -152,6 +157,9 @@ def test_gather_facts_with_facts_modules_and_module_defaults(tmp_path):
     discovery = saved['discovery']
     assert discovery['sections'] == ['network', 'system']  # module_defaults reached the facts module
     assert discovery['system']['memory_bytes'] == meminfo_total_bytes()
+    # gather_facts runs the module itself, not its action plugin (ansible-core 2.16 and 2.19)
+    assert discovery['provenance']['method'] == 'python'
+    assert any('method=shell needs the hwcloud.sms.source_facts action' in w for w in discovery['warnings'])
     assert 'Traceback' not in stdout + stderr
 
 
