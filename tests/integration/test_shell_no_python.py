@@ -44,6 +44,7 @@ def test_auto_picks_shell_and_the_result_is_complete(ansible_core, no_python_hos
     assert {i['name'] for i in discovery['network']['interfaces']} == set(os.listdir('/sys/class/net'))
 
 
+@pytest.mark.parametrize('ansible_core', ['2.19'], indirect=True)
 def test_python_method_fails_without_python(ansible_core, no_python_host):
     rc, _result, output = run_source_facts(ansible_core, no_python_host, {'method': 'python', 'sections': ['system']})
     assert rc != 0 and ('FAILED' in output or 'UNREACHABLE' in output), output[-2000:]
