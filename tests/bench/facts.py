@@ -132,10 +132,13 @@ def main() -> int:
         idle_goal, loaded_goal = GOALS[method]
         line = "target[%s]: ratio <= %.2f idle (%s)" % (
             method, idle_goal, "met" if ratio(idle, method) <= idle_goal else "NOT met")
-        if loaded is not None:
-            growth = (loaded[method] - loaded["ping"]) / (idle[method] - idle["ping"])
+        idle_cost = idle[method] - idle["ping"]
+        if loaded is not None and idle_cost <= 0:
+            line += "; loaded growth not measurable (idle cost %.3f s: noise larger than the cost)" % idle_cost
+        elif loaded is not None:
+            growth = (loaded[method] - loaded["ping"]) / idle_cost
             line += "; loaded cost <= %.1fx idle cost (%.2fx, %s)" % (
-                loaded_goal, growth, "met" if growth <= loaded_goal else "NOT met")
+                loaded_goal, growth, "met" if 0 <= growth <= loaded_goal else "NOT met")
         print(line)
     return 0
 
