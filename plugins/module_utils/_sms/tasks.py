@@ -688,16 +688,19 @@ def ensure_task(client, source, spec, desired, template_id=None, check_mode=Fals
             delete_task(client, task["id"])
         return outcome
 
+    if task is None and desired == "cutover":
+        raise LifecycleError("cannot cut over: source %s has no migration task; create and start it first (state: "
+                             "started)" % source.get("name"), progress=progress(None, source))
+    if task is None and desired == "stopped":
+        return outcome  # nothing runs, nothing to stop
     if task is None:
         body = task_body(client, source, spec, template_id)
         outcome.changed = True
         outcome.operations.append("create")
         outcome.diff = {"before": {"phase": "absent"}, "after": dict(body, phase="configured")}
         if check_mode:
-            if desired in ("started", "cutover"):
+            if desired == "started":
                 outcome.operations.append(START)
-            if desired == "cutover":
-                raise LifecycleError("cannot cut over: source %s has no migration task yet" % source.get("name"))
             return outcome
         task = show_task(client, create_task(client, body))
         if periods is not None or configs:

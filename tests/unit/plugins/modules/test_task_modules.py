@@ -119,5 +119,9 @@ def test_refusals_and_a_disconnected_agent(run, emu, source_id):
     _sim(emu, "PUT", "sources/web-01", {})
     rc, forced = run(task.main, {"source_id": source_id, "state": "absent", "force": True, "poll_interval": 0.2})
     assert rc == 0 and forced["operations"] == ["stop", "delete"]
+    rc, not_yet = run(task.main, {"source_id": source_id, "state": "cutover"})
+    assert rc == 1 and "has no migration task" in not_yet["msg"]
+    rc, idle = run(task.main, {"source_id": source_id, "state": "stopped"})
+    assert rc == 0 and idle["changed"] is False and idle["progress"]["phase"] == "absent"
     rc, nothing = run(task.main, {"source_name": "no-such-host", "state": "present"})
     assert rc == 1 and "does not exist" in nothing["msg"]
