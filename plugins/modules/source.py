@@ -264,9 +264,11 @@ diff:
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms.module import SmsModule
 from ansible_collections.hwcloud.sms.plugins.module_utils._sms.payload import (
     DEFAULT_AGENT_VERSION,
+    PayloadError,
     apply_overrides,
     build_payload,
     fit_payload,
+    networks,
     source_identity,
     validate_payload,
 )
@@ -292,6 +294,19 @@ def desired_body(params, warnings) -> dict:
                          include_virtual_interfaces=params["include_virtual_interfaces"], warnings=warnings)
 
 
+def absent_body(params) -> dict:
+    """What identifies the server for ``state: absent``: the body, or when SMS would refuse that body
+    (a boot loader it does not take, ...) just its name, IP and networks: no record stays because of it."""
+    try:
+        return desired_body(params, [])
+    except PayloadError:
+        found = source_identity(params["discovery"], params["name"], params["payload"])
+        network = (params["discovery"] or {}).get("network")
+        nets = ((params["payload"] or {}).get("networks")
+                or networks(network if isinstance(network, dict) else {}, params["include_virtual_interfaces"]))
+        return {"name": found["name"], "ip": found["ip"], "networks": nets}
+
+
 def identity(params) -> dict:
     """``name``/``ip`` (as selected by ``match``) to find the source by, for ``state: absent``."""
     found = source_identity(params["discovery"], params["name"], params["payload"])
@@ -311,7 +326,7 @@ def run(sms) -> dict:
                                  check_mode=sms.check_mode)
         result["payload"] = body
     elif params["discovery"] is not None or params["payload"] is not None:
-        outcome = ensure_absent(sms.client, body=desired_body(params, []), source_id=params["source_id"],
+        outcome = ensure_absent(sms.client, body=absent_body(params), source_id=params["source_id"],
                                 recorded_source_id=params["recorded_source_id"], match=params["match"],
                                 force=params["force"], check_mode=sms.check_mode)
     else:

@@ -125,6 +125,10 @@ def test_absent_with_discovery_checks_identity(run, sms):
     theirs = run({"discovery": sample()})[1]["source_id"]
     rc, result = run({"state": "absent", "discovery": clone_of(sample()), "recorded_source_id": theirs})
     assert rc == 0 and result["action"] == "absent" and theirs in sms.records
+    unregistrable = sample()
+    unregistrable["firmware"]["boot_loader"] = {"name": None}  # a body SMS would refuse still identifies
+    rc, result = run({"state": "absent", "discovery": unregistrable, "recorded_source_id": theirs})
+    assert rc == 0 and result["action"] == "deleted" and not sms.records
 
 
 def test_api_errors_fail_cleanly_without_secrets(run, sms):
