@@ -56,14 +56,14 @@ def browser_figures(html_path: Path, profile: Path) -> dict:
         load = time.monotonic() - started
         sort = statistics.median(in_page(browser, "document.querySelector("
                                                   "'#host-head button[data-key=capacity_bytes]').click()")
-                                 for _ in range(3))
+                                 for _run in range(3))
         searches = []
         for term in ("rsync", "ubuntu", "10.0.1"):
             searches.append(in_page(browser, "const q = document.getElementById('search'); q.value = %s;"
                                              " q.dispatchEvent(new Event('input'))" % json.dumps(term)))
         in_page(browser, "const q = document.getElementById('search'); q.value = '';"
                          " q.dispatchEvent(new Event('input'))")
-        paging = statistics.median(in_page(browser, "document.getElementById('next-page').click()") for _ in range(3))
+        paging = statistics.median(in_page(browser, "document.getElementById('next-page').click()") for _run in range(3))
         return {"load_s": round(load, 2), "sort_ms": round(sort, 1), "search_ms": round(statistics.median(searches), 1),
                 "next_page_ms": round(paging, 1), "requests": browser.requests()}
     finally:
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
 
     hosts = fleet(args.hosts)
     times, cpu = [], []
-    for _ in range(args.runs):
+    for _run in range(args.runs):
         started, started_cpu = time.perf_counter(), time.process_time()
         built, html, csv_text, json_text = generate(hosts)
         times.append(time.perf_counter() - started)

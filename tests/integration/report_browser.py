@@ -32,8 +32,8 @@ class WebSocket:
 
     def __init__(self, url: str, timeout: float = CALL_TIMEOUT):
         assert url.startswith("ws://"), url
-        hostport, _, path = url[len("ws://"):].partition("/")
-        host, _, port = hostport.rpartition(":")
+        hostport, _slash, path = url[len("ws://"):].partition("/")
+        host, _colon, port = hostport.rpartition(":")
         self.sock = socket.create_connection((host, int(port)), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode("ascii")
         self.sock.sendall((f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
@@ -45,7 +45,7 @@ class WebSocket:
             if not chunk:
                 raise ConnectionError("DevTools closed the connection during the handshake")
             response += chunk
-        head, _, self.buffer = response.partition(b"\r\n\r\n")
+        head, _blank, self.buffer = response.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 101"):
             raise ConnectionError(f"WebSocket handshake refused: {head[:200]!r}")
 

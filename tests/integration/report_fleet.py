@@ -38,8 +38,8 @@ SOURCE_STATES = (("waiting", 30), ("unavailable", 4), ("replicate", 10), ("synci
 
 def _nic(index, rng, host_index):
     ip = "10.%d.%d.%d" % (index, host_index // 250 % 250, host_index % 250 + 1)
-    return {"name": "eth%d" % index, "ifindex": index + 2, "mac": "fa:16:3e:%02x:%02x:%02x" % (
-        host_index // 65536 % 256, host_index // 256 % 256, host_index % 256), "mtu": 1500, "state": "up",
+    mac = "fa:16:3e:%02x:%02x:%02x" % (host_index // 65536 % 256, host_index // 256 % 256, host_index % 256)
+    return {"name": "eth%d" % index, "ifindex": index + 2, "mac": mac, "mtu": 1500, "state": "up",
             "type": "ether", "kind": "physical", "virtual": False, "container_runtime": False,
             "driver": "virtio_net", "master": None,
             "ipv4": [{"address": ip, "prefix": 24, "netmask": "255.255.255.0", "broadcast": None, "scope": "global"}],
@@ -269,5 +269,3 @@ def prepare(work: Path, core, size: int) -> list:
     write_inventory(work / "inventory.json", [h for h in hosts if "failure" not in h], core.python)
     (work / "site.yml").write_text(FLEET_PLAY, encoding="utf-8")
     return hosts
-
-

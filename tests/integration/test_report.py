@@ -31,6 +31,7 @@ pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="chromi
 FLEET_SIZE = 60
 VERDICT_OF = {"error": "not_ready", "warn": "conditional"}
 
+
 def expected_verdicts(hosts: list) -> dict:
     """The verdict of each generated host, straight from the readiness filter's results."""
     verdicts = {}

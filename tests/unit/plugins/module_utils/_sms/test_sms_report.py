@@ -62,8 +62,8 @@ def test_rows_and_summary_of_a_generated_fleet_follow_the_readiness_filter():
         assert len(row["checks"]) == len(statuses)
     summary = built["summary"]
     assert summary["hosts"] == 200 == sum(count for _k, _l, count in summary["verdicts"])
-    assert {key for key, _label, count in summary["verdicts"] if count} == {"ready", "conditional", "not_ready",
-                                                                              "unknown"}
+    verdicts_seen = {key for key, _label, count in summary["verdicts"] if count}
+    assert verdicts_seen == {"ready", "conditional", "not_ready", "unknown"}
     assert summary["capacity_bytes"] == sum(row["capacity_bytes"] or 0 for row in built["hosts"])
     assert summary["registered"] == len([h for h in hosts if h.get("source")])
 
