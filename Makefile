@@ -16,6 +16,8 @@ SANITY_ARGS ?=
 # ansible-core lines of the test matrix and their virtualenvs (tests/conftest.py has the same
 # table for the `ansible_core` fixture). `make sanity SANITY_CORES=2.16` runs one of them.
 CORES        := 2.19 2.16
+# Cores that get the unit tests only (venvs under .tmp, from requirements/legacy-<core>.txt).
+UNIT_CORES   := 2.17 2.18
 CORE_VENV_2.19 := $(VENV)
 CORE_VENV_2.16 := $(LEGACY_VENV)
 SANITY_CORES ?= $(CORES)
@@ -39,13 +41,18 @@ $(VENV)/.stamp: requirements/controller.txt
 	$(BIN)/pip install -q -r requirements/controller.txt
 	touch $@
 
-$(LEGACY_VENV)/.stamp: requirements/legacy.txt
+$(LEGACY_VENV)/.stamp: requirements/legacy.txt requirements/legacy-tools.txt
 	$(PYTHON3) -m venv $(LEGACY_VENV)
 	$(LEGACY_VENV)/bin/pip install -q -r requirements/legacy.txt
 	touch $@
 
+$(TMP)/venv-%/.stamp: requirements/legacy-%.txt requirements/legacy-tools.txt
+	$(PYTHON3) -m venv $(TMP)/venv-$*
+	$(TMP)/venv-$*/bin/pip install -q -r requirements/legacy-$*.txt
+	touch $@
+
 .PHONY: venv
-venv: $(VENV)/.stamp $(LEGACY_VENV)/.stamp $(COLL_LINK)  ## create the virtualenvs from pinned requirements
+venv: $(VENV)/.stamp $(LEGACY_VENV)/.stamp $(foreach core,$(UNIT_CORES),$(TMP)/venv-$(core)/.stamp) $(COLL_LINK)  ## create the virtualenvs from pinned requirements
 
 $(COLL_LINK):
 	mkdir -p $(dir $@)
@@ -66,10 +73,13 @@ unit: venv  ## unit tests (pytest) on every ansible-core of the matrix
 	$(PY) -m pytest tests/unit -q -n 2
 	$(MAKE) --no-print-directory unit-legacy
 
-# The collection's unit tests on the older cores (the emulator's own tests need the SDK, 2.19 only).
+# The collection's unit tests on the older cores (tests/unit/emulator does not depend on ansible-core).
 .PHONY: unit-legacy
 unit-legacy: venv
-	$(LEGACY_VENV)/bin/python -m pytest tests/unit/plugins -q -n 2 -p no:cacheprovider
+	@for python in $(LEGACY_VENV)/bin/python $(foreach core,$(UNIT_CORES),$(TMP)/venv-$(core)/bin/python); do \
+	  echo "== unit tests, $$($$python -c 'import ansible; print("ansible-core", ansible.__version__)')"; \
+	  $$python -m pytest tests/unit/plugins -q -n 2 -p no:cacheprovider || exit 1; \
+	done
 
 .PHONY: integration
 integration: venv system-deps  ## integration tests: real devices, emulator, ansible-playbook
