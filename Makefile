@@ -94,7 +94,8 @@ sanity: venv  ## ansible-test sanity on every ansible-core of the matrix (local 
 	cd $(SANITY_DIR) && git init -q && git add -A
 	mkdir -p $(HOME)/.ansible/test/cache
 	failed=; for core in $(SANITY_CORES); do \
-	  case $$core in 2.19) venv=$(CORE_VENV_2.19);; 2.16) venv=$(CORE_VENV_2.16);; *) echo "no venv for $$core"; exit 2;; esac; \
+	  case $$core in 2.19) venv=$(CORE_VENV_2.19);; 2.16) venv=$(CORE_VENV_2.16);; *) venv=$(TMP)/venv-$$core;; esac; \
+	  test -x $$venv/bin/ansible-test || { echo "no ansible-core $$core in $$venv"; exit 2; }; \
 	  v=$$(grep -o "pip='[0-9.]*'" $$venv/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | head -1 | grep -o '[0-9.]*[0-9]'); \
 	  cp tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${v//./_}.py; \
 	  echo "== ansible-test sanity, ansible-core $$core"; start=$$(date +%s); \
