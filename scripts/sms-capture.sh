@@ -91,6 +91,14 @@ rd() {
     done
 }
 
+# rd_attr PATH...: like rd for sysfs attributes of a directory listed with ls_dir (an absent one
+# is known absent from that listing): no test, no bookkeeping, the open itself decides.
+rd_attr() {
+    for _f in "$@"; do
+        { beg "file $_f"; copy_lines; fin 0; } 2>/dev/null <"$_f"
+    done
+}
+
 # cat_file PATH...: exact copy (NUL bytes, no trailing newline kept), one cat per file.
 cat_file() {
     for _f in "$@"; do
@@ -263,7 +271,7 @@ LINKS=
 for _i in /sys/class/net/*; do
     [ -e "$_i" ] || continue
     ls_dir "$_i"
-    rd "$_i/tun_flags" "$_i/type" "$_i/uevent" "$_i/ifindex" "$_i/iflink" "$_i/address" "$_i/mtu" \
+    rd_attr "$_i/tun_flags" "$_i/type" "$_i/uevent" "$_i/ifindex" "$_i/iflink" "$_i/address" "$_i/mtu" \
         "$_i/operstate"
     LINKS="$LINKS$NL$_i/device$NL$_i/device/driver$NL$_i/master"
 done
@@ -283,16 +291,19 @@ DISKS=
 for _b in /sys/block/*; do
     [ -e "$_b" ] || continue
     _n=${_b##*/}
-    ls_dir "$_b" "$_b/holders" "$_b/slaves" "$_b/dm" "$_b/md"
-    rd "$_b/size" "$_b/dev" "$_b/queue/logical_block_size" "$_b/queue/physical_block_size" \
-        "$_b/queue/rotational" "$_b/removable" "$_b/ro" "$_b/device/model" "$_b/device/vendor" \
-        "$_b/dm/name" "$_b/dm/uuid" "$_b/md/level" "$_b/serial" "$_b/device/serial" "$_b/device/wwid"
+    ls_dir "$_b" "$_b/holders" "$_b/slaves"
+    rd_attr "$_b/size" "$_b/dev" "$_b/queue/logical_block_size" "$_b/queue/physical_block_size" \
+        "$_b/queue/rotational" "$_b/removable" "$_b/ro" "$_b/serial"
+    [ -d "$_b/device" ] && ls_dir "$_b/device" && rd_attr "$_b/device/model" "$_b/device/vendor" \
+        "$_b/device/serial" "$_b/device/wwid"
+    [ -d "$_b/dm" ] && ls_dir "$_b/dm" && rd_attr "$_b/dm/name" "$_b/dm/uuid"
+    [ -d "$_b/md" ] && ls_dir "$_b/md" && rd_attr "$_b/md/level"
     [ -f "$_b/device/vpd_pg80" ] && hex "$_b/device/vpd_pg80" 0 255
     _parts=
     for _p in "$_b/$_n"*; do
         [ -f "$_p/partition" ] || continue
         ls_dir "$_p" "$_p/holders"
-        rd "$_p/partition" "$_p/start" "$_p/size" "$_p/dev" "$_p/ro"
+        rd_attr "$_p/partition" "$_p/start" "$_p/size" "$_p/dev" "$_p/ro"
         _parts="$_parts /dev/${_p##*/}"
     done
     read -r _size 2>/dev/null <"$_b/size" || _size=0
