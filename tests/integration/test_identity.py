@@ -61,6 +61,11 @@ def macs(record):
     return {n["mac"] for n in record.get("networks") or []}
 
 
+def said(run, text):
+    """``text`` is in the run's output, whatever line wrapping the callback applied (2.16 wraps warnings)."""
+    return " ".join(text.split()) in " ".join(run.output.split())
+
+
 def client(emulator, **options):
     return SmsClient.from_options(dict({
         "endpoint": emulator.base_url, "iam_endpoint": emulator.base_url, "access_key": emulator.ak,
@@ -353,7 +358,7 @@ def test_ip_change_updates_the_same_record(scenario):
 
 def test_cloned_fact_never_writes_the_original(scenario):
     golden = scenario.golden
-    assert "the recorded source %s is not this server" % golden["id"] in scenario.run2.output
+    assert said(scenario.run2, "the recorded source %s is not this server" % golden["id"])
     assert scenario.after2["fleet-007"] == golden and scenario.after3["fleet-007"] == golden  # not one field
     clone = scenario.after2["fleet-008"]
     assert clone["id"] != golden["id"] and clone["ip"] == host_facts(8)["network"]["primary_ipv4"]
@@ -371,12 +376,12 @@ def test_shared_facts_directory_hosts_keep_their_own_records(scenario):
         assert scenario.writes_to(scenario.log2, scenario.after1[name]["id"]) == []
         assert scenario.run2.recap()[host]["changed"] == 0, scenario.run2.recap()
     assert scenario.fact(None, shared=True)["host"] in ("shared-1", "shared-2", "shared-3")
-    assert "was written for" in scenario.run2.output
+    assert said(scenario.run2, "was written for")
 
 
 def test_absent_while_migrating_keeps_the_record_and_the_fact(scenario):
     busy = scenario.after1["fleet-060"]
-    assert "was not deleted because" in scenario.run2.output
+    assert said(scenario.run2, "was not deleted because")
     assert scenario.after2["fleet-060"]["id"] == busy["id"]
     assert scenario.facts2["busy"]["source_id"] == busy["id"] and scenario.exposed2["busy"] == busy["id"]
     assert scenario.writes_to(scenario.log2, busy["id"]) == []
