@@ -79,9 +79,12 @@ def test_module_returns_despite_the_hanging_mount(hanging, tmp_path, method):
 
 
 def test_shell_default_excludes_never_stat_fuse(hanging, tmp_path):
+    started = time.time()
     rc, status, result, output = run_adhoc(tmp_path / 'ansible', {
-        'sections': ['storage'], 'exclude_devices': ['*'], 'timeout': 2, 'method': 'shell'})
+        'sections': ['storage'], 'exclude_devices': ['*'], 'timeout': 5, 'method': 'shell'})
     assert rc == 0 and status == 'SUCCESS', output
-    mount = _mount(result['ansible_facts']['sms_discovery']['storage'], hanging.mountpoint)
+    discovery = result['ansible_facts']['sms_discovery']
+    mount = _mount(discovery['storage'], hanging.mountpoint)
     assert (mount['usage'], mount['skipped']) == (None, 'excluded fstype')
-    assert FUSE_STATFS not in hanging.requests
+    assert not any('did not finish' in w for w in discovery['warnings']) and time.time() - started < 60
+    # (FUSE_STATFS may still arrive from a test in another xdist worker that stats every mount)
