@@ -35,7 +35,7 @@ def _gzip_bomb(decoded_mib: int) -> bytes:
     """gzip of ``decoded_mib`` MiB of zeros (about 1 KiB per MiB), built in bounded memory."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     block = bytes(MIB)
-    return b"".join([compressor.compress(block) for _ in range(decoded_mib)] + [compressor.flush()])
+    return b"".join([compressor.compress(block) for _block in range(decoded_mib)] + [compressor.flush()])
 
 
 class _LoopbackServer:
@@ -60,7 +60,7 @@ class _LoopbackServer:
     def _serve(self):
         while not self._stop.is_set():
             try:
-                conn, _ = self._listener.accept()
+                conn, _address = self._listener.accept()
             except socket.timeout:
                 continue
             except OSError:
@@ -112,10 +112,10 @@ class HostileServer(_LoopbackServer):
             if not chunk or len(data) > 65536:
                 return None
             data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
+        head, _sep, rest = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        method, target, _ = lines[0].split(" ", 2)
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        method, target, _version = lines[0].split(" ", 2)
+        headers = {k.strip().lower(): v.strip() for k, _sep, v in (line.partition(":") for line in lines[1:])}
         length = int(headers.get("content-length") or 0)
         while len(rest) < length:
             chunk = conn.recv(4096)
@@ -133,7 +133,7 @@ class HostileServer(_LoopbackServer):
 
     def _answer(self, conn, method, target, headers) -> bool:
         self.requests.append((method, target, headers))
-        path, _, query = target.partition("?")
+        path, _sep, query = target.partition("?")
         behaviour = path.strip("/").split("/")[0]
         params = dict(p.partition("=")[::2] for p in query.split("&") if p)
 
@@ -157,7 +157,7 @@ class HostileServer(_LoopbackServer):
             conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sConnection: close\r\n\r\n"
                           % announced).encode())
             block = b" " * (256 * 1024)
-            for _ in range(size // len(block)):
+            for _block in range(size // len(block)):
                 if self._stop.is_set():
                     break
                 conn.sendall(block)
@@ -187,49 +187,49 @@ class ConnectProxy(_LoopbackServer):
         super().__init__()
         self.url = "http://127.0.0.1:%d" % self.port
 
-    def _handle(self, client):
-        with client:
-            client.settimeout(10)
+    def _handle(self, conn):
+        with conn:
+            conn.settimeout(10)
             head = b""
             while b"\r\n\r\n" not in head and len(head) < 65536:
-                chunk = client.recv(4096)
+                chunk = conn.recv(4096)
                 if not chunk:
                     return
                 head += chunk
             method, target = head.split(b" ")[:2]
             if method != b"CONNECT":
-                client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
-            host, _, port = target.decode().rpartition(":")
+            host, _sep, port = target.decode().rpartition(":")
             self.tunnels.append(target.decode())
             with socket.create_connection((host, int(port)), timeout=10) as upstream:
-                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                for _ in range(10000):  # bounded relay
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                for _turn in range(10000):  # bounded relay
                     if self._stop.is_set():
                         return
-                    readable = select.select([client, upstream], [], [], 0.5)[0]
+                    readable = select.select([conn, upstream], [], [], 0.5)[0]
                     for source in readable:
                         data = source.recv(65536)
                         if not data:
                             return
-                        (upstream if source is client else client).sendall(data)
+                        (upstream if source is conn else conn).sendall(data)
 
 
 _PROBE = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
-from ansible_collections.hwcloud.sms.plugins.module_utils._sms.client import SmsClient, SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.conn import SmsClient, SmsApiError
 spec = json.loads(sys.argv[2])
 warnings = []
 tracemalloc.start()
 started = time.monotonic()
 result, error = None, None
 try:
-    client = SmsClient.from_options(spec["options"], warn=warnings.append)
+    conn = SmsClient.from_options(spec["options"], warn=warnings.append)
     if spec["call"] == "list":
-        result = client.list_sources()
+        result = conn.list_sources()
     else:
-        result = client.request("GET", spec["call"]).data
+        result = conn.request("GET", spec["call"]).data
 except SmsApiError as exc:
     error = {"type": type(exc).__name__, "message": str(exc), "status": exc.status}
 elapsed = time.monotonic() - started
@@ -241,7 +241,7 @@ print(json.dumps({"elapsed": elapsed, "error": error, "result": result, "warning
 
 
 def probe(python: str, options: dict, call: str = "list", env: dict | None = None, timeout: float = 120) -> dict:
-    """Run one client call in a fresh ``python``; its figures and outcome as a dict."""
+    """Run one conn call in a fresh ``python``; its figures and outcome as a dict."""
     spec = json.dumps({"options": options, "call": call})
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_", "ANSIBLE_"))}
     child_env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})

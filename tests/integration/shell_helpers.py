@@ -2,8 +2,8 @@
 
 Two runs a moment apart differ only where the host changed in between: the collection time,
 the timings and sources of the provenance, the free-space figures of file systems other
-processes write to, and Btrfs allocation (moved by its background transaction commits). ``comparable()`` removes exactly those (usage of loop-device file systems,
-which only the test touches, stays compared to the byte).
+processes write to, and Btrfs allocation (moved by its background transaction commits).
+``comparable()`` removes exactly those (usage of loop-device file systems, which only the test touches, stays compared to the byte).
 """
 
 import copy

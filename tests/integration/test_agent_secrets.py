@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 
 from tests.agent_standin import build
 
@@ -140,7 +139,7 @@ def test_the_download_proxy_password_never_reaches_a_command_line(ansible_core, 
     downloaded = tmp_path / "download" / "SMS-Agent.tar.gz"
     assert hashlib.sha256(downloaded.read_bytes()).hexdigest() == digest == hashlib.sha256(package.read_bytes()).hexdigest()
     assert [path.rsplit("/", 1)[-1] for path, ok in proxy.seen if ok] == ["SMS-Agent.tar.gz.sha256", "SMS-Agent.tar.gz"]
-    assert all(ok for _, ok in proxy.seen), proxy.seen
+    assert all(ok for _request, ok in proxy.seen), proxy.seen
     assert sampler.rounds > 20
     assert any(b"AnsiballZ_get_url" in command for command in sampler.commands), \
         "the sampler must have seen the download module run"

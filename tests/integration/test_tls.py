@@ -45,7 +45,7 @@ def pki(tmp_path_factory):
     def pem(cert):
         return cert.public_bytes(serialization.Encoding.PEM)
 
-    ca_key, other_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    ca_key, other_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _key in range(3))
     ca = certificate("hwcloud.sms test CA", "hwcloud.sms test CA", ca_key, ca_key, True)
     other = certificate("unrelated CA", "unrelated CA", other_key, other_key, True)
     server = certificate("127.0.0.1", "hwcloud.sms test CA", server_key, ca_key, False,
