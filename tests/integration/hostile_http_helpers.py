@@ -218,18 +218,18 @@ class ConnectProxy(_LoopbackServer):
 _PROBE = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
-from ansible_collections.hwcloud.sms.plugins.module_utils._sms.conn import SmsClient, SmsApiError
+from ansible_collections.hwcloud.sms.plugins.module_utils._sms.client import SmsClient, SmsApiError
 spec = json.loads(sys.argv[2])
 warnings = []
 tracemalloc.start()
 started = time.monotonic()
 result, error = None, None
 try:
-    conn = SmsClient.from_options(spec["options"], warn=warnings.append)
+    client = SmsClient.from_options(spec["options"], warn=warnings.append)
     if spec["call"] == "list":
-        result = conn.list_sources()
+        result = client.list_sources()
     else:
-        result = conn.request("GET", spec["call"]).data
+        result = client.request("GET", spec["call"]).data
 except SmsApiError as exc:
     error = {"type": type(exc).__name__, "message": str(exc), "status": exc.status}
 elapsed = time.monotonic() - started
@@ -241,7 +241,7 @@ print(json.dumps({"elapsed": elapsed, "error": error, "result": result, "warning
 
 
 def probe(python: str, options: dict, call: str = "list", env: dict | None = None, timeout: float = 120) -> dict:
-    """Run one conn call in a fresh ``python``; its figures and outcome as a dict."""
+    """Run one client call in a fresh ``python``; its figures and outcome as a dict."""
     spec = json.dumps({"options": options, "call": call})
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_", "ANSIBLE_"))}
     child_env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
