@@ -152,6 +152,16 @@ notes:
     inconsistent page counts, repeated pages or more than 100 pages.
 requirements:
   - requests
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+  action_group:
+    description: Use C(group/hwcloud.sms.sms) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - hwcloud.sms.sms
 """
 
     # Inventory and other plugins (hwcloud.sms.sms.plugins): the same options with env: entries.

@@ -44,18 +44,11 @@ extends_documentation_fragment:
   - hwcloud.sms.sms
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: N/A
     details: The module does not change anything.
-  action_group:
-    description: Use C(group/hwcloud.sms.sms) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - hwcloud.sms.sms
 seealso:
   - module: hwcloud.sms.source
 """
