@@ -387,7 +387,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return cached["sources"]
 
         try:
-            client = SmsClient.from_options(connection)
+            client = SmsClient.from_options(connection, warn=self.display.warning)
             records = client.list_sources(filters)
         except SmsApiError as exc:
             raise AnsibleError("hwcloud.sms.sources: cannot list SMS sources: %s" % exc) from None

@@ -114,7 +114,10 @@ class Runner:
             assert secret not in proc.stdout + proc.stderr, "the secret key leaked into ansible-inventory output"
         if check:
             assert proc.returncode == 0, f"ansible-inventory failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-            assert "[WARNING]" not in proc.stderr or "SMS sources are named" in proc.stderr, proc.stderr
+            # The emulator speaks plain http://, which the client rightly warns about.
+            unexpected = [line for line in proc.stderr.split("[WARNING]")[1:]
+                          if "SMS sources are named" not in line and "plain http:// endpoint" not in " ".join(line.split())]
+            assert not unexpected, proc.stderr
         return proc
 
     def inventory(self, path, *args, **kwargs):

@@ -292,7 +292,8 @@ class FakeClient:
         self.filters = None
 
     @classmethod
-    def from_options(cls, options):
+    def from_options(cls, options, warn=None):
+        assert callable(warn), "the plugin must show the client's warnings"
         client = cls(dict(options))
         cls.created.append(client)
         return client
