@@ -38,7 +38,9 @@ ARGUMENT_SPEC = {
     "mode": {"type": "raw", "default": "0640"},
 }
 # Host variables the report reads besides ansible_facts.sms_discovery.
-FAILURE_VAR, SOURCE_VAR, TASK_VAR = "sms_report_failure", "sms_source", "sms_migration"
+FAILURE_VAR = "sms_report_failure"
+SOURCE_VAR = "sms_source"
+TASK_VAR = "sms_migration"
 MAX_DEPTH = 32
 
 

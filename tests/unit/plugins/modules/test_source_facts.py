@@ -20,8 +20,8 @@ from tests.fixtures.system.fakeroot import (
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 MODULE = os.path.join(ROOT, 'plugins', 'modules', 'source_facts.py')
 COLLECTIONS = os.path.join(ROOT, '.tmp', 'collections')
-DOCUMENTATION = yaml.safe_load(source_facts.DOCUMENTATION)
-RETURN = yaml.safe_load(source_facts.RETURN)
+MODULE_DOC = yaml.safe_load(source_facts.DOCUMENTATION)
+MODULE_RETURN = yaml.safe_load(source_facts.RETURN)
 DISCOVERY_DOC = os.path.join(ROOT, 'docs', 'discovery.md')
 
 
@@ -40,14 +40,14 @@ def warning_messages(result):
 
 
 def test_documented_options_match_the_defaults_in_code():
-    options = DOCUMENTATION['options']
+    options = MODULE_DOC['options']
     assert options['sections']['choices'] == list(facts.SECTIONS)
     assert options['sections']['default'] == list(facts.SECTIONS)
     assert options['exclude_devices']['default'] == storage.DEFAULT_EXCLUDE_DEVICES
     assert options['exclude_fstypes']['default'] == storage.DEFAULT_EXCLUDE_FSTYPES
     assert options['timeout']['default'] == 10
     assert options['on_timeout']['choices'] == ['warn', 'error', 'ignore']
-    attributes = DOCUMENTATION['attributes']
+    attributes = MODULE_DOC['attributes']
     assert (attributes['check_mode']['support'], attributes['diff_mode']['support'], attributes['facts']['support']) == \
         ('full', 'N/A', 'full')
 
@@ -73,7 +73,7 @@ def fake_machine_discovery(tmp_path):
 
 def test_return_documents_every_key(tmp_path):
     discovery = fake_machine_discovery(tmp_path)
-    documented = RETURN['ansible_facts']['contains']['sms_discovery']['contains']
+    documented = MODULE_RETURN['ansible_facts']['contains']['sms_discovery']['contains']
     assert undocumented_keys(discovery, documented, 'sms_discovery') == []
     assert set(documented) == set(discovery) | {'storage'}
 
